@@ -1,0 +1,62 @@
+"""Exceptions and warnings raised by mmm.
+
+`DataValidationError` messages always say *what* is wrong, *where* (column, channel,
+dates or line) and *what is allowed*, listing at most five offenders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+MAX_LISTED = 5
+
+
+class MMMError(Exception):
+    """Base class of every error raised on purpose by mmm."""
+
+
+class DataValidationError(MMMError, ValueError):
+    """Input data or a channel map that the model cannot use as given."""
+
+
+class ConfigError(DataValidationError):
+    """A channel map (TOML) or model specification that is invalid."""
+
+
+class ScenarioError(MMMError, ValueError):
+    """A budget scenario that cannot be optimised as asked."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The sampler did not converge; estimates must not be trusted as they are."""
+
+
+class ApproximationWarning(UserWarning):
+    """Results come from a fast approximation (MAP or Pathfinder), not full MCMC."""
+
+
+def list_some(items: Iterable[Any], limit: int = MAX_LISTED) -> str:
+    """Format up to ``limit`` offenders, saying how many more there are.
+
+    >>> list_some(["a", "b", "c", "d", "e", "f", "g"])
+    "'a', 'b', 'c', 'd', 'e' and 2 more"
+    """
+    items = list(items)
+    shown = ", ".join(repr(_plain(i)) for i in items[:limit])
+    if len(items) > limit:
+        return f"{shown} and {len(items) - limit} more"
+    return shown
+
+
+def list_dates(dates: Sequence[Any], limit: int = MAX_LISTED) -> str:
+    """Format dates as ISO strings (at most ``limit`` of them)."""
+    import pandas as pd
+
+    iso = [pd.Timestamp(d).date().isoformat() for d in dates]
+    return list_some(iso, limit).replace("'", "")
+
+
+def _plain(x: Any) -> Any:
+    """Turn numpy scalars into Python ones so ``repr`` stays readable."""
+    return x.item() if hasattr(x, "item") and not isinstance(x, str) else x
