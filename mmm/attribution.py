@@ -1,0 +1,404 @@
+"""Attribution: contributions, ROI, marginal ROI and response curves from a FitResult.
+
+All functions take a :class:`~mmm.results.FitResult`, work through posterior samples in
+chunks (so memory stays bounded), and return labelled xarray objects in currency units:
+dims ``sample`` (chain × draw, flattened), ``date`` and ``channel``. Summaries carry
+``mean``, ``lower`` and ``upper`` (equal-tailed 90% interval by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mmm._dims import CHANNEL, DATE, SAMPLE
+from mmm.design import Design, adstock_series, baseline, channel_saturation, channel_weights, saturated_media
+from mmm.exceptions import DataValidationError
+from mmm.transforms import lag_matrix
+
+if TYPE_CHECKING:
+    from mmm.results import FitResult
+
+CHUNK = 500
+PROB = 0.9
+
+
+# ---------------------------------------------------------------------- samples
+def iter_params(result: FitResult, chunk: int = CHUNK) -> Iterator[dict[str, np.ndarray]]:
+    """Posterior parameters as NumPy arrays with a leading sample axis, ``chunk`` samples at a time."""
+    post = result.posterior.stack({SAMPLE: ("chain", "draw")}).transpose(SAMPLE, ...)
+    n = post.sizes[SAMPLE]
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        yield {name: np.asarray(post[name].values[sl], dtype=float) for name in post.data_vars}
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Per-sample effects over a span of periods, in currency (arrays (S, T, C) or (S, T))."""
+
+    direct: np.ndarray
+    via_earned: np.ndarray
+    baseline: Mapping[str, np.ndarray]
+    mu: np.ndarray  # (S, T) expected KPI in currency
+    mentions: Mapping[str, np.ndarray]  # earned channel → (S, T) expected (future) or observed activity, scaled
+
+
+def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
+    """Direct and via-earned effects of every channel on the observed data."""
+    sat = saturated_media(np, design, p)  # (S, T, C)
+    beta = p["beta"]  # (S, C)
+    direct = sat * beta[:, None, :] * design.kpi_scale
+    via = np.zeros_like(direct)
+    mentions = {}
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        ei = design.index(e)
+        m_obs = np.broadcast_to(design.x[:, ei], sat.shape[:2])
+        mentions[e] = m_obs
+        via += _via_earned(design, p, sat, e, sources, m_obs, beta[:, ei])
+    base = {k: v * design.kpi_scale for k, v in baseline(np, design, p).items()}
+    base = {k: np.broadcast_to(v, sat.shape[:2]) for k, v in base.items()}
+    mu = sum(base.values()) + direct.sum(axis=-1)
+    return Effects(direct, via, base, mu, mentions)
+
+
+def _via_earned(
+    design: Design,
+    p: Mapping[str, np.ndarray],
+    sat: np.ndarray,
+    e: str,
+    sources: tuple[str, ...],
+    m: np.ndarray,
+    beta_e: np.ndarray,
+) -> np.ndarray:
+    """KPI effect (currency, (S, T, C)) that flows through earned channel ``e`` from each source."""
+    out = np.zeros(sat.shape)
+    w = channel_weights(np, design, p, e)  # (S, L)
+    full = channel_saturation(np, design, p, e, adstock_series(np, m, w, design.max_lag))
+    gain = p[f"{e}_gain"]  # (S, n_sources)
+    for k, s in enumerate(sources):
+        si = design.index(s)
+        gen = gain[:, k : k + 1] * sat[:, :, si]
+        m_cf = np.maximum(m - gen, 0.0)
+        cf = channel_saturation(np, design, p, e, adstock_series(np, m_cf, w, design.max_lag))
+        out[:, :, si] = beta_e[:, None] * (full - cf) * design.kpi_scale
+    return out
+
+
+def mentions_generated(design: Design, p: Mapping[str, np.ndarray], sat: np.ndarray) -> dict[str, np.ndarray]:
+    """Earned activity each source generated, in original units: earned → (S, T, sources)."""
+    out = {}
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        src = [design.index(s) for s in sources]
+        out[e] = p[f"{e}_gain"][:, None, :] * sat[:, :, src] * design.input_scale[design.index(e)]
+    return out
+
+
+# ---------------------------------------------------------------------- window helpers
+def window_mask(dates: pd.DatetimeIndex, window: Any) -> np.ndarray:
+    """Boolean mask of periods in ``window``: None (all), (start, end), a slice, or "last:N"."""
+    if window is None:
+        return np.ones(len(dates), dtype=bool)
+    if isinstance(window, str) and window.startswith("last:"):
+        n = int(window.split(":", 1)[1])
+        mask = np.zeros(len(dates), dtype=bool)
+        mask[-n:] = True
+        return mask
+    if isinstance(window, str):
+        period = pd.Period(window)  # e.g. "2024Q3" or "2024-05"
+        start, end = period.start_time, period.end_time
+    elif isinstance(window, slice):
+        start, end = window.start, window.stop
+    else:
+        start, end = window
+    start = pd.Timestamp(start) if start is not None else dates[0]
+    end = pd.Timestamp(end) if end is not None else dates[-1]
+    mask = np.asarray((dates >= start) & (dates <= end))
+    if not mask.any():
+        raise DataValidationError(
+            f"Window {start.date()}..{end.date()} contains no period of the data ({dates[0].date()}..{dates[-1].date()})."
+        )
+    return mask
+
+
+def _summary(draws: xr.DataArray, prob: float = PROB, prefix: str = "") -> xr.Dataset:
+    lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
+    q = draws.quantile([lo, hi], dim=SAMPLE)
+    return xr.Dataset(
+        {
+            f"{prefix}mean": draws.mean(SAMPLE),
+            f"{prefix}lower": q.isel(quantile=0, drop=True),
+            f"{prefix}upper": q.isel(quantile=1, drop=True),
+        }
+    )
+
+
+# ---------------------------------------------------------------------- public computations
+def effect_totals(result: FitResult, window: Any = None) -> xr.Dataset:
+    """Per-sample totals over ``window``: direct, via_earned, total contributions (sample, channel)."""
+    design = result.design
+    mask = window_mask(design.dates, window)
+    direct, via = [], []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        direct.append(eff.direct[:, mask].sum(axis=1))
+        via.append(eff.via_earned[:, mask].sum(axis=1))
+    d = np.concatenate(direct)
+    v = np.concatenate(via)
+    coords = {CHANNEL: list(design.channels)}
+    dims = (SAMPLE, CHANNEL)
+    return xr.Dataset(
+        {
+            "direct": (dims, d),
+            "via_earned": (dims, v),
+            "total": (dims, d + v),
+            "spend": (CHANNEL, result.dataset.data["spend"].values[mask].sum(axis=0)),
+        },
+        coords=coords,
+    )
+
+
+def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset:
+    """ROI per channel with a cost, over ``window``: total (incl. via earned) and direct.
+
+    Returns an :class:`xarray.Dataset` over ``channel`` with ``spend``, ``contribution_mean``,
+    ``roi_mean``/``roi_lower``/``roi_upper`` and ``roi_direct_*``; ``.to_dataframe()`` gives
+    the ``roi.csv`` table.
+    """
+    tot = effect_totals(result, window)
+    cost = [c for c, h in zip(result.design.channels, result.design.has_cost, strict=True) if h]
+    tot = tot.sel({CHANNEL: cost})
+    spend = tot["spend"]
+    safe = xr.where(spend > 0, spend, np.nan)
+    out = xr.Dataset(
+        {
+            "media": result.dataset.data["media"].sel({CHANNEL: cost}),
+            "social": result.dataset.data["social"].sel({CHANNEL: cost}),
+            "spend": spend,
+            "contribution_mean": tot["total"].mean(SAMPLE),
+        }
+    )
+    out = out.merge(_summary(tot["total"] / safe, prob, "roi_"))
+    out = out.merge(_summary(tot["direct"] / safe, prob, "roi_direct_"))
+    out = out.merge(_summary(tot["via_earned"] / safe, prob, "roi_via_earned_"))
+    out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
+    return out.drop_vars([c for c in out.coords if c not in (CHANNEL,)], errors="ignore")
+
+
+def contributions(result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB) -> xr.Dataset:
+    """Weekly contributions in currency with intervals.
+
+    ``by="channel"``: dims (date, component) where components are every channel (its direct
+    effect) plus baseline parts (intercept, trend, seasonality, controls, holidays).
+    ``by="media"``: channels summed by media type (paid / owned / earned) plus ``baseline``.
+    """
+    design = result.design
+    mask = window_mask(design.dates, window)
+    chunks = []
+    names: list[str] = []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        parts = {ch: eff.direct[:, mask, i] for i, ch in enumerate(design.channels)}
+        base = {k: v[:, mask] for k, v in eff.baseline.items()}
+        if by == "media":
+            grouped: dict[str, np.ndarray] = {}
+            for i, ch in enumerate(design.channels):
+                grouped[design.media[i]] = grouped.get(design.media[i], 0) + parts[ch]
+            parts = grouped
+            base = {"baseline": sum(base.values())}
+        elif by != "channel":
+            raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
+        allp = {**base, **parts}
+        names = list(allp)
+        chunks.append(np.stack([allp[n] for n in names], axis=-1))
+    arr = xr.DataArray(
+        np.concatenate(chunks),
+        dims=(SAMPLE, DATE, "component"),
+        coords={DATE: design.dates[mask], "component": names},
+    )
+    out = _summary(arr, prob)
+    out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
+    return out
+
+
+def fitted(result: FitResult, prob: float = PROB, predictive: bool = True) -> xr.Dataset:
+    """Expected KPI per period (mean and interval) and, with ``predictive``, the posterior predictive interval."""
+    design = result.design
+    rng = np.random.default_rng(result.spec.seed)
+    mus, ys = [], []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        mu = eff.mu
+        mus.append(mu)
+        if predictive:
+            sig = p["sigma"][:, None]
+            if result.spec.likelihood == "lognormal":
+                mu_pos = np.logaddexp(0, 50 * mu / design.kpi_scale) / 50 * design.kpi_scale
+                ys.append(mu_pos * np.exp(rng.normal(size=mu.shape) * sig))
+            else:
+                ys.append(mu + rng.normal(size=mu.shape) * sig * design.kpi_scale)
+    mu_da = xr.DataArray(np.concatenate(mus), dims=(SAMPLE, DATE), coords={DATE: design.dates})
+    out = _summary(mu_da, prob)
+    if predictive:
+        y_da = xr.DataArray(np.concatenate(ys), dims=(SAMPLE, DATE), coords={DATE: design.dates})
+        out = out.merge(_summary(y_da, prob, "pred_"))
+    out["actual"] = (DATE, result.dataset.data["kpi"].values)
+    out["train"] = (DATE, design.train)
+    return out
+
+
+def earned_summary(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset:
+    """Earned media each source generated over ``window`` and the KPI it was worth (dims: source)."""
+    design = result.design
+    mask = window_mask(design.dates, window)
+    rows_gen, rows_val, names = [], [], []
+    for p in iter_params(result):
+        sat = saturated_media(np, design, p)
+        gen = mentions_generated(design, p, sat)
+        eff = in_sample_effects(design, p)
+        g_cols, v_cols, names = [], [], []
+        for e, sources in design.earned.items():
+            if e not in gen:
+                continue
+            for k, s in enumerate(sources):
+                g_cols.append(gen[e][:, mask, k].sum(axis=1))
+                v_cols.append(eff.via_earned[:, mask, design.index(s)].sum(axis=1))
+                names.append(f"{s}→{e}")
+        if names:
+            rows_gen.append(np.stack(g_cols, axis=-1))
+            rows_val.append(np.stack(v_cols, axis=-1))
+    if not names:
+        return xr.Dataset(coords={"source": []})
+    coords = {"source": names}
+    gen_da = xr.DataArray(np.concatenate(rows_gen), dims=(SAMPLE, "source"), coords=coords)
+    val_da = xr.DataArray(np.concatenate(rows_val), dims=(SAMPLE, "source"), coords=coords)
+    out = _summary(gen_da, prob, "generated_").merge(_summary(val_da, prob, "value_"))
+    out.coords["channel"] = ("source", [n.split("→")[0] for n in names])
+    out.coords["earned"] = ("source", [n.split("→")[1] for n in names])
+    return out
+
+
+# ---------------------------------------------------------------------- forward simulation
+def simulate_window(
+    result: FitResult,
+    activity: np.ndarray,
+    p: Mapping[str, np.ndarray],
+    history: np.ndarray | None = None,
+    history_mentions: Mapping[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Media effect (currency) of an activity plan, per sample: (direct (S, W, C), via_earned (S, W, C)).
+
+    ``activity`` is (W, C) in original units for every channel (earned columns are ignored:
+    earned activity is predicted from its sources). ``history`` (periods, C) supplies
+    carry-over; by default the last ``max_lag - 1`` observed periods.
+    """
+    design = result.design
+    scale = design.input_scale
+    hist = design.x[-(design.max_lag - 1) :] if history is None else np.asarray(history) / scale
+    x = np.asarray(activity, dtype=float) / scale
+    # earned inputs are predicted, so first compute sources' saturation
+    lagged = lag_matrix(x, design.max_lag, history=hist if design.max_lag > 1 else None)
+    n_s = p["beta"].shape[0]
+    w_len = x.shape[0]
+    sat = saturated_media(np, design, p, lagged=lagged)  # (S, W, C) — earned column uses placeholder input
+    direct = sat * p["beta"][:, None, :] * design.kpi_scale
+    via = np.zeros_like(direct)
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        ei = design.index(e)
+        src = [design.index(s) for s in sources]
+        gain = p[f"{e}_gain"]
+        gen = gain[:, None, :] * sat[:, :, src]  # (S, W, nsrc)
+        steps = len(design.t)
+        t_future = design.t[-1] + (np.arange(1, w_len + 1)) / max(steps - 1, 1)
+        organic = p[f"{e}_organic"][:, None] * np.exp(p[f"{e}_drift"][:, None] * t_future[None, :])
+        m = organic + gen.sum(axis=-1)  # (S, W) predicted scaled mentions
+        m_hist = design.x[-(design.max_lag - 1) :, ei] if history_mentions is None else history_mentions[e]
+        m_full = np.concatenate([np.broadcast_to(m_hist, (n_s, len(m_hist))), m], axis=1)
+        w = channel_weights(np, design, p, e)
+        full = channel_saturation(np, design, p, e, adstock_series(np, m_full, w, design.max_lag))[:, -w_len:]
+        direct[:, :, ei] = p["beta"][:, ei : ei + 1] * full * design.kpi_scale
+        for k, s in enumerate(sources):
+            m_cf = np.concatenate([np.broadcast_to(m_hist, (n_s, len(m_hist))), np.maximum(m - gen[:, :, k], 0)], axis=1)
+            cf = channel_saturation(np, design, p, e, adstock_series(np, m_cf, w, design.max_lag))[:, -w_len:]
+            via[:, :, design.index(s)] = p["beta"][:, ei : ei + 1] * (full - cf) * design.kpi_scale
+    return direct, via
+
+
+def response_curves(result: FitResult, channels: Any = None, n_points: int = 25, max_multiple: float = 2.0, window: Any = "last:13", prob: float = PROB) -> xr.Dataset:
+    """Incremental KPI of each channel vs its spend over ``window`` scaled 0..max_multiple× (dims: channel, multiple).
+
+    Each point scales the channel's observed activity in the window by ``multiple`` (other
+    channels unchanged) and measures the change in KPI (direct + via earned, carry-over
+    inside the window) against zero activity in the window.
+    """
+    design = result.design
+    ds = result.dataset
+    mask = window_mask(design.dates, window)
+    idx = np.flatnonzero(mask)
+    hist = ds.data["activity"].values[: idx[0]]
+    base_act = ds.data["activity"].values[idx]
+    chans = list(channels) if channels is not None else [c for c, m in zip(design.channels, design.media, strict=True) if m != "earned"]
+    mult = np.linspace(0, max_multiple, n_points)
+    resp = np.zeros((len(chans), n_points, 0)).tolist()
+    draws: list[np.ndarray] = []
+    for p in iter_params(result):
+        chunk = np.zeros((p["beta"].shape[0], len(chans), n_points))
+        for ci, ch in enumerate(chans):
+            j = design.index(ch)
+            zero = base_act.copy()
+            zero[:, j] = 0
+            d0, v0 = simulate_window(result, zero, p, history=hist if len(hist) else None)
+            base_total = (d0 + v0).sum(axis=(1, 2))
+            for k, mlt in enumerate(mult):
+                act = base_act.copy()
+                act[:, j] = base_act[:, j] * mlt
+                d, v = simulate_window(result, act, p, history=hist if len(hist) else None)
+                chunk[:, ci, k] = (d + v).sum(axis=(1, 2)) - base_total
+        draws.append(chunk)
+    del resp
+    arr = xr.DataArray(np.concatenate(draws), dims=(SAMPLE, CHANNEL, "multiple"), coords={CHANNEL: chans, "multiple": mult})
+    out = _summary(arr, prob)
+    spend = ds.data["spend"].values[idx].sum(axis=0)
+    out["spend"] = ((CHANNEL, "multiple"), np.outer([spend[design.index(c)] for c in chans], mult))
+    out["activity"] = ((CHANNEL, "multiple"), np.outer([base_act[:, design.index(c)].sum() for c in chans], mult))
+    return out
+
+
+def mroi(result: FitResult, window: Any = "last:13", step: float = 0.01, prob: float = PROB) -> xr.Dataset:
+    """Marginal ROI: extra KPI per extra unit of spend when a channel's spend in ``window`` rises by ``step`` (dims: channel)."""
+    design = result.design
+    ds = result.dataset
+    mask = window_mask(design.dates, window)
+    idx = np.flatnonzero(mask)
+    hist = ds.data["activity"].values[: idx[0]]
+    act = ds.data["activity"].values[idx]
+    spend = ds.data["spend"].values[idx].sum(axis=0)
+    chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
+    draws = []
+    for p in iter_params(result):
+        d0, v0 = simulate_window(result, act, p, history=hist if len(hist) else None)
+        base = (d0 + v0).sum(axis=(1, 2))
+        cols = []
+        for ch in chans:
+            j = design.index(ch)
+            a = act.copy()
+            a[:, j] *= 1 + step
+            d, v = simulate_window(result, a, p, history=hist if len(hist) else None)
+            extra_spend = spend[j] * step
+            cols.append(((d + v).sum(axis=(1, 2)) - base) / extra_spend if extra_spend > 0 else np.full(len(base), np.nan))
+        draws.append(np.stack(cols, axis=-1))
+    arr = xr.DataArray(np.concatenate(draws), dims=(SAMPLE, CHANNEL), coords={CHANNEL: chans})
+    out = _summary(arr, prob, "mroi_")
+    out["spend"] = (CHANNEL, [spend[design.index(c)] for c in chans])
+    return out

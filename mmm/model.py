@@ -1,0 +1,301 @@
+"""MediaMixModel: builds the PyMC graph from a Design and samples it.
+
+KPI (scaled by its mean) has mean
+
+    mu_t = intercept + trend_t + seasonality_t + controls_t + holidays_t + sum_c beta_c * s_c(adstock_c(x_c))_t
+
+and, by default, a log-normal likelihood ``log y_t ~ Normal(log mu_t, sigma)`` (multiplicative
+noise, the additive mean inside the log). ``beta_c`` is not sampled directly: channels with a
+cost sample their ROI (``roi``), others their share of KPI (``share``), and beta follows —
+so priors speak the language of the budget review, not of scaled coefficients.
+
+Earned channels get a second likelihood: scaled mentions ``m_t ~ LogNormal(log(organic_t +
+sum_s g_s * s_s(adstock_s(x_s))_t), sigma_m)`` over their ``driven_by`` sources, reusing each
+source's own carry-over and saturation; the KPI then depends on observed mentions.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from mmm.dataset import MMMDataset
+from mmm.design import Design, adstock_series, baseline, channel_saturation, channel_weights, saturated_media
+from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning, list_some
+from mmm.spec import ModelSpec
+
+#: sharpness of the smooth floor that keeps the KPI mean positive inside the log
+SOFT_FLOOR = 50.0
+
+STAT_VARS = ("diverging", "step_size", "energy", "n_steps", "depth", "maxdepth_reached", "tree_depth", "reached_max_treedepth", "lp", "logp")
+
+
+class MediaMixModel:
+    """Bayesian media-mix model. ``fit`` returns a new :class:`~mmm.results.FitResult`.
+
+    Parameters
+    ----------
+    spec : ModelSpec, optional
+        Modelling and sampler choices (defaults: geometric adstock, Hill saturation,
+        linear trend, two yearly Fourier modes, nutpie with 4 × 1000 draws).
+
+    Examples
+    --------
+    >>> from mmm.synthetic import generate
+    >>> from mmm.io import from_dataframe
+    >>> brand = generate(seed=0, weeks=104)
+    >>> ds = from_dataframe(brand.data, brand.channel_map)
+    >>> result = MediaMixModel(ModelSpec(chains=2, draws=100, tune=100, progress=False)).fit(ds)  # doctest: +SKIP
+    >>> result.roi().to_dataframe().head()  # doctest: +SKIP
+    """
+
+    def __init__(self, spec: ModelSpec | None = None) -> None:
+        self.spec = spec or ModelSpec()
+
+    def build(self, dataset: MMMDataset) -> Any:
+        """The PyMC model for ``dataset`` (for inspection; ``fit`` builds its own)."""
+        design = Design.build(dataset, self.spec)
+        _check_lift_tests(design)
+        return build_pymc_model(design)
+
+    def fit(self, dataset: MMMDataset) -> Any:
+        """Sample the posterior and return an immutable FitResult."""
+        from mmm.results import FitResult
+
+        spec = self.spec
+        design = Design.build(dataset, spec)
+        _check_lift_tests(design)
+        t0 = time.perf_counter()
+        model = build_pymc_model(design)
+        keep = _param_names(model)
+        info: dict[str, Any] = {"build_s": time.perf_counter() - t0}
+        if spec.method == "map":
+            posterior, stats = _fit_map(model, keep, spec)
+            warnings.warn(
+                "method='map' gives a point estimate (maximum a posteriori) with no uncertainty; "
+                "use it for previews only, not for budget decisions.",
+                ApproximationWarning,
+                stacklevel=2,
+            )
+        else:
+            posterior, stats, timing = _sample(model, keep, spec)
+            info.update(timing)
+        info["fit_s"] = time.perf_counter() - t0
+        result = FitResult(posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info)
+        if spec.method == "mcmc":
+            conv = result.convergence()
+            if conv.status == "FAIL":
+                warnings.warn(
+                    "The sampler did not converge — do not use these estimates as they are.\n" + str(conv),
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+        return result
+
+
+# ---------------------------------------------------------------------- graph
+def build_pymc_model(design: Design) -> Any:
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    spec = design.spec
+    with pm.Model(coords=design.coords()) as model:
+        params: dict[str, Any] = {}
+        for g in (*design.adstock_groups, *design.saturation_groups):
+            for pname, prior in g.transform.params.items():
+                params[g.param_name(pname)] = prior.create(g.param_name(pname), dims=g.dim)
+        sat = saturated_media(pt, design, params)  # (T, C)
+        sat_total = sat.sum(axis=0)
+        beta = _beta(pm, pt, design, sat_total)
+        media = sat * beta[None, :]
+
+        params.update(_baseline_priors(pm, design))
+        base = baseline(pt, design, params)
+        mu = sum(base.values()) + media.sum(axis=-1)
+        train = np.flatnonzero(design.train)
+        if spec.likelihood == "lognormal":
+            if np.any(design.y[train] <= 0):
+                raise ConfigError(
+                    "likelihood='lognormal' needs a KPI > 0 in every period; use likelihood='normal' for a KPI with zeros."
+                )
+            mu_pos = pt.softplus(SOFT_FLOOR * mu) / SOFT_FLOOR
+            sigma = pm.HalfNormal("sigma", 0.2)
+            pm.Normal("log_kpi", mu=pt.log(mu_pos[train]), sigma=sigma, observed=np.log(design.y[train]))
+        else:
+            sigma = pm.HalfNormal("sigma", 0.3)
+            pm.Normal("kpi", mu=mu[train], sigma=sigma, observed=design.y[train])
+
+        generated = _earned_likelihoods(pm, pt, design, sat, train)
+        _lift_likelihoods(pm, pt, design, params, media, beta, generated)
+    return model
+
+
+def _beta(pm: Any, pt: Any, design: Design, sat_total: Any) -> Any:
+    """Per-channel effect size in scaled units, from ROI (cost) or share-of-KPI (no cost) priors."""
+    parts, order = [], []
+    cost = np.flatnonzero(design.has_cost)
+    share = np.flatnonzero(~design.has_cost)
+    if len(cost):
+        med, sig = np.array([design.prior_for(design.channels[i]) for i in cost]).T
+        roi = pm.LogNormal("roi", mu=np.log(med), sigma=sig, dims="cost_channel")
+        parts.append(roi * design.spend_total[cost] / (design.kpi_scale * sat_total[cost]))
+        order.append(cost)
+    if len(share):
+        med, sig = np.array([design.prior_for(design.channels[i]) for i in share]).T
+        sh = pm.LogNormal("share", mu=np.log(med), sigma=sig, dims="share_channel")
+        parts.append(sh * design.y.sum() / sat_total[share])
+        order.append(share)
+    idx = np.concatenate(order)
+    beta = pt.concatenate(parts)[np.argsort(idx)] if len(parts) > 1 else parts[0]
+    return pm.Deterministic("beta", beta, dims="channel")
+
+
+def _baseline_priors(pm: Any, design: Design) -> dict[str, Any]:
+    p: dict[str, Any] = {"intercept": pm.Normal("intercept", 0.6, 0.4)}
+    if design.spec.trend != "none":
+        p["trend_slope"] = pm.Normal("trend_slope", 0.0, 0.5)
+        if len(design.changepoints):
+            p["trend_delta"] = pm.Normal("trend_delta", 0.0, 0.5, dims="changepoint")
+    if design.fourier.shape[1]:
+        p["season"] = pm.Normal("season", 0.0, 0.2, dims="fourier")
+    if design.controls.shape[1]:
+        p["control_coef"] = pm.Normal("control_coef", 0.0, 0.2, dims="control")
+    if design.holidays.shape[1]:
+        p["holiday_coef"] = pm.Normal("holiday_coef", 0.0, 0.5, dims="holiday")
+    return p
+
+
+def _earned_likelihoods(pm: Any, pt: Any, design: Design, sat: Any, train: np.ndarray) -> dict[str, Any]:
+    """Mentions as organic level + what each source generates; returns generated (T, S) per earned channel."""
+    generated = {}
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        ei = design.index(e)
+        src = np.array([design.index(s) for s in sources])
+        gain = pm.HalfNormal(f"{e}_gain", 0.5, dims=f"{e}_source")
+        level = pm.LogNormal(f"{e}_organic", np.log(0.5), 0.7)
+        drift = pm.Normal(f"{e}_drift", 0.0, 0.5)
+        gen = sat[:, src] * gain[None, :]
+        organic = level * pt.exp(drift * design.t)
+        mu_m = organic + gen.sum(axis=-1)
+        m = design.x[:, ei]
+        sig = pm.HalfNormal(f"{e}_sigma", 0.3)
+        if np.all(m[train] > 0):
+            pm.Normal(f"log_{e}", mu=pt.log(mu_m[train]), sigma=sig, observed=np.log(m[train]))
+        else:
+            pm.Normal(f"{e}_obs", mu=mu_m[train], sigma=sig, observed=m[train])
+        generated[e] = gen
+    return generated
+
+
+def _lift_likelihoods(pm: Any, pt: Any, design: Design, params: dict[str, Any], media: Any, beta: Any, generated: dict[str, Any]) -> None:
+    """Lift tests as a likelihood on the modelled incremental KPI over each test window."""
+    for k, test in enumerate(design.spec.lift_tests):
+        ci = design.index(test.channel)
+        window = np.flatnonzero((design.dates >= test.start) & (design.dates <= test.end))
+        effect = media[window, ci].sum()
+        for e, sources in design.earned.items():
+            if test.channel not in sources or e not in generated:
+                continue
+            ei = design.index(e)
+            si = sources.index(test.channel)
+            m_obs = design.x[:, ei]
+            m_cf = pt.maximum(m_obs - generated[e][:, si], 0.0)
+            w = channel_weights(pt, design, params, e)
+            full = channel_saturation(pt, design, params, e, adstock_series(pt, pt.as_tensor(m_obs), w, design.max_lag))
+            cf = channel_saturation(pt, design, params, e, adstock_series(pt, m_cf, w, design.max_lag))
+            effect = effect + (beta[ei] * (full - cf))[window].sum()
+        pm.Normal(f"lift_{k}", mu=effect * design.kpi_scale, sigma=test.se, observed=test.lift)
+
+
+def _check_lift_tests(design: Design) -> None:
+    d0, d1 = design.dates[0], design.dates[-1]
+    for test in design.spec.lift_tests:
+        if test.channel not in design.channels:
+            raise ConfigError(
+                f"Lift test names unknown channel {test.channel!r}; known channels are {list_some(design.channels, 50)}."
+            )
+        if test.start < d0 or test.end > d1 + (design.dates[1] - design.dates[0]):
+            raise ConfigError(
+                f"Lift test for {test.channel!r} runs {test.start.date()}..{test.end.date()}, outside the data "
+                f"({d0.date()}..{d1.date()}); tests must fall inside the modelled period."
+            )
+        if not ((design.dates >= test.start) & (design.dates <= test.end)).any():
+            raise ConfigError(f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}.")
+
+
+# ---------------------------------------------------------------------- sampling
+def _param_names(model: Any) -> list[str]:
+    return [v.name for v in model.free_RVs] + ["beta"]
+
+
+def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dict[str, float]]:
+    import os
+
+    timing: dict[str, float] = {}
+    cores = max(1, min(spec.chains, os.cpu_count() or 1))
+    t0 = time.perf_counter()
+    if spec.sampler == "nutpie":
+        import nutpie
+
+        compiled = nutpie.compile_pymc_model(model, var_names=keep)
+        timing["compile_s"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        trace = nutpie.sample(
+            compiled,
+            draws=spec.draws,
+            tune=spec.tune,
+            chains=spec.chains,
+            cores=cores,
+            seed=spec.seed,
+            progress_bar=spec.progress,
+            save_warmup=False,
+            target_accept=spec.target_accept,
+        )
+        timing["sample_s"] = time.perf_counter() - t1
+    else:
+        import pymc as pm
+
+        if spec.sampler == "numpyro":
+            try:
+                import numpyro  # noqa: F401
+            except ImportError:
+                raise ConfigError("sampler='numpyro' needs JAX and NumPyro: pip install 'mediamix[numpyro]'.") from None
+        with model:
+            trace = pm.sample(
+                draws=spec.draws,
+                tune=spec.tune,
+                chains=spec.chains,
+                cores=cores,
+                random_seed=spec.seed,
+                progressbar=spec.progress,
+                nuts_sampler=spec.sampler,
+                target_accept=spec.target_accept,
+                compute_convergence_checks=False,
+                var_names=keep,
+            )
+        timing["sample_s"] = time.perf_counter() - t0
+    posterior = trace["posterior"].to_dataset()[keep]
+    stats = trace["sample_stats"].to_dataset()
+    stats = stats[[v for v in STAT_VARS if v in stats]]
+    return posterior, stats, timing
+
+
+def _fit_map(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any]:
+    import pymc as pm
+    import xarray as xr
+
+    with model:
+        point = pm.find_MAP(progressbar=spec.progress, seed=spec.seed)
+    coords = model.coords
+    data_vars = {}
+    for name in keep:
+        dims = model.named_vars_to_dims.get(name, ())
+        val = np.asarray(point[name])[None, None, ...]
+        data_vars[name] = (("chain", "draw", *dims), val)
+    posterior = xr.Dataset(data_vars, coords={d: list(coords[d]) for name in keep for d in model.named_vars_to_dims.get(name, ())} | {"chain": [0], "draw": [0]})
+    return posterior, xr.Dataset()
