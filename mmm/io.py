@@ -96,14 +96,14 @@ def as_channel_map(channel_map: ChannelMapLike) -> ChannelMap:
         return channel_map
     if isinstance(channel_map, Mapping):
         return ChannelMap.from_dict(channel_map)
-    if isinstance(channel_map, Path) or (
-        isinstance(channel_map, str) and Path(channel_map).is_file()
-    ):
-        return ChannelMap.from_toml(Path(channel_map))
-    if isinstance(channel_map, str) and ("\n" in channel_map or "=" in channel_map):
-        return ChannelMap.from_toml(channel_map)
-    if isinstance(channel_map, str):
-        raise ConfigError(f"Channel map file {channel_map!r} does not exist.")
+    if isinstance(channel_map, str) and "\n" in channel_map:
+        return ChannelMap.from_toml(channel_map)  # TOML text
+    if isinstance(channel_map, str | Path):
+        if Path(channel_map).is_file() or str(channel_map).endswith(".toml"):
+            return ChannelMap.from_toml(Path(channel_map))  # says when the file is missing
+        if "=" in str(channel_map):
+            return ChannelMap.from_toml(str(channel_map))  # one-line TOML text
+        raise ConfigError(f"Channel map file {str(channel_map)!r} does not exist.")
     raise TypeError(
         f"channel_map must be a ChannelMap, a path to a TOML file or a dict, not {type(channel_map).__name__}."
     )
@@ -351,6 +351,12 @@ def _check_columns(
 ) -> None:
     wanted = {cmap.date: "date", **roles}
     have = [str(c) for c in frame.columns]
+    repeated = [c for c in wanted if have.count(c) > 1]
+    if repeated:
+        raise DataValidationError(
+            f"Column(s) {list_some(repeated)} appear more than once in the data; each column "
+            "name must be unique."
+        )
     missing = [c for c in wanted if c not in frame.columns]
     if not missing:
         return

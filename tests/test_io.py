@@ -60,8 +60,18 @@ def test_channel_map_as_map_path_or_text(weekly_df, cmap_dict, issue_toml):
     assert from_dataframe(weekly_df, issue_toml).channels[-1] == "mentions"
     assert from_dataframe(weekly_df, str(issue_toml)).n_channels == 4
     assert as_channel_map(issue_toml.read_text(encoding="utf-8")).kpi == "revenue"
-    with pytest.raises(ConfigError, match="nope.toml"):
+    with pytest.raises(ConfigError, match="nope.toml.*does not exist"):
         as_channel_map("nope.toml")
+    with pytest.raises(ConfigError, match="'nope' does not exist"):
+        as_channel_map("nope")
+    long_text = "# " + "x" * 400 + "\n" + issue_toml.read_text(encoding="utf-8").replace("/", " ")
+    assert as_channel_map(long_text).channel_names[0] == "tv"
+
+
+def test_repeated_column_names(weekly_df, cmap_dict):
+    df = pd.concat([weekly_df, weekly_df[["tv_spend"]]], axis=1)
+    with pytest.raises(DataValidationError, match="'tv_spend' appear more than once"):
+        from_dataframe(df, cmap_dict)
 
 
 def test_read_csv_and_load(weekly_df, cmap_dict, write_csv, issue_toml):
@@ -135,7 +145,8 @@ def test_read_sql_duckdb_file(tmp_path, weekly_df, cmap_dict):
         con.execute("CREATE TABLE weekly_sales AS SELECT * FROM frame")
         con.unregister("frame")
         _same(read_sql("weekly_sales", con, cmap_dict), weekly_df)
-        _same(read_sql("SELECT * FROM weekly_sales", con, cmap_dict), weekly_df)
+        query = "SELECT * REPLACE (CAST(tv_spend AS DECIMAL(18, 2)) AS tv_spend) FROM weekly_sales"
+        _same(read_sql(query, con, cmap_dict), weekly_df)  # DECIMAL arrives as decimal.Decimal
     finally:
         con.close()
 
