@@ -179,19 +179,21 @@ def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset
     tot = tot.sel({CHANNEL: cost})
     spend = tot["spend"]
     safe = xr.where(spend > 0, spend, np.nan)
+    sel = result.dataset.data.sel({CHANNEL: cost})
     out = xr.Dataset(
         {
-            "media": result.dataset.data["media"].sel({CHANNEL: cost}),
-            "social": result.dataset.data["social"].sel({CHANNEL: cost}),
-            "spend": spend,
-            "contribution_mean": tot["total"].mean(SAMPLE),
-        }
+            "media": (CHANNEL, sel["media"].values.astype(str)),
+            "social": (CHANNEL, sel["social"].values.astype(bool)),
+            "spend": (CHANNEL, spend.values),
+            "contribution_mean": (CHANNEL, tot["total"].mean(SAMPLE).values),
+        },
+        coords={CHANNEL: cost},
     )
     out = out.merge(_summary(tot["total"] / safe, prob, "roi_"))
     out = out.merge(_summary(tot["direct"] / safe, prob, "roi_direct_"))
     out = out.merge(_summary(tot["via_earned"] / safe, prob, "roi_via_earned_"))
     out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
-    return out.drop_vars([c for c in out.coords if c not in (CHANNEL,)], errors="ignore")
+    return out
 
 
 def contributions(result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB) -> xr.Dataset:

@@ -1,4 +1,4 @@
-"""The ``mmm`` command line: ``mmm validate``, ``mmm init`` (``demo``, ``fit``, ``optimize``, ``report`` to come).
+"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -106,8 +106,183 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------- fit
+def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
+    p.add_argument("--chains", type=int, default=4, help="MCMC chains (default 4)")
+    p.add_argument("--draws", type=int, default=draws, help=f"draws per chain (default {draws})")
+    p.add_argument("--tune", type=int, default=draws, help=f"tuning steps per chain (default {draws})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--sampler", choices=["nutpie", "pymc", "numpyro"], default="nutpie")
+    p.add_argument("--method", choices=["mcmc", "map"], default="mcmc", help="map = fast APPROXIMATE preview")
+    p.add_argument("--holdout", type=int, default=8, metavar="N", help="last N periods kept out of the fit to test forecasts (default 8)")
+    p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _spec_from_args(args: argparse.Namespace) -> Any:
+    from mmm.spec import ModelSpec, read_lift_tests
+
+    return ModelSpec(
+        chains=args.chains,
+        draws=args.draws,
+        tune=args.tune,
+        seed=args.seed,
+        sampler=args.sampler,
+        method=args.method,
+        holdout_periods=args.holdout,
+        lift_tests=read_lift_tests(args.lift_tests) if args.lift_tests else (),
+        progress=not args.quiet,
+    )
+
+
+def _add_fit(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="fit the Bayesian media-mix model; write RUN/ with the result, roi.csv, contributions.csv, diagnostics.json",
+    )
+    p.add_argument("data", metavar="DATA", help="data file: .csv, .parquet, .xlsx or .xls")
+    p.add_argument("--config", "-c", required=True, metavar="MAP", help="channel map (TOML)")
+    p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory to write")
+    _add_sampler_args(p)
+    p.set_defaults(func=_cmd_fit)
+
+
+def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
+    from mmm.exceptions import ApproximationWarning, ConvergenceWarning
+    from mmm.model import MediaMixModel
+    from mmm.runs import write_fit_tables
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
+        warnings.simplefilter("ignore", ApproximationWarning)
+        result = MediaMixModel(_spec_from_args(args)).fit(ds)
+    result.save(out)
+    paths = write_fit_tables(result, out)
+    diag = result.diagnostics()
+    if diag.status == "FAIL":
+        print(f"FAIL: the model is not fit for decisions as it stands.\n{diag}", file=sys.stderr)
+    for p in paths.values():
+        print(f"wrote {p}")
+    return result
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from mmm.io import load
+
+    ds = load(args.data, args.config)
+    result = _fit_and_write(ds, args, Path(args.out))
+    print()
+    print(result.roi().to_dataframe()[["spend", "roi_mean", "roi_lower", "roi_upper"]].round(2).to_string())
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- optimize
+def _add_optimize_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--budget", type=float, help="total paid budget for the window (default: last weeks' spend)")
+    p.add_argument("--weeks", type=int, default=13, help="planning window in periods (default 13)")
+    p.add_argument("--max-change", type=float, default=0.3, help="max relative change per channel (default 0.3)")
+    p.add_argument("--lock", nargs="*", default=[], metavar="CHANNEL", help="channels kept at current spend")
+    p.add_argument("--objective", choices=["revenue", "profit"], default="revenue")
+    p.add_argument("--margin", type=float, default=0.4, help="gross margin for --objective profit")
+
+
+def _add_optimize(sub: Subparsers) -> None:
+    p = sub.add_parser("optimize", help="recommend next quarter's paid budget split; write RUN/allocation.csv and .json")
+    p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
+    _add_optimize_args(p)
+    p.set_defaults(func=_cmd_optimize)
+
+
+def _optimize(result: Any, args: argparse.Namespace, out: Path) -> Any:
+    from mmm.optimize import BudgetScenario, optimize_budget, write_allocation
+
+    scenario = BudgetScenario(
+        budget=args.budget,
+        weeks=args.weeks,
+        max_change=args.max_change,
+        locked=tuple(args.lock),
+        objective=args.objective,
+        margin=args.margin,
+    )
+    allocation = optimize_budget(result, scenario)
+    for p in write_allocation(allocation, out).values():
+        print(f"wrote {p}")
+    return allocation
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from mmm.results import FitResult
+
+    result = FitResult.load(args.run)
+    allocation = _optimize(result, args, Path(args.run))
+    print()
+    print(allocation)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- report
+def _add_report(sub: Subparsers) -> None:
+    p = sub.add_parser("report", help="write the self-contained HTML budget-review report for a run")
+    p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit` (and `mmm optimize`)")
+    p.add_argument("--out", "-o", metavar="FILE.html", help="report file (default RUN/report.html)")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--brand", help="brand name")
+    p.add_argument("--currency", help="currency symbol, e.g. ¥ or $")
+    p.add_argument("--quarter", help="reporting quarter label, e.g. 2024Q4")
+    _add_optimize_args(p)
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mmm.report import build
+    from mmm.results import FitResult
+
+    result = FitResult.load(args.run)
+    allocation = _optimize(result, args, Path(args.run))
+    out = Path(args.out) if args.out else Path(args.run) / "report.html"
+    path = build(result, allocation, out=out, title=args.title, brand=args.brand, currency=args.currency, quarter=args.quarter)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- demo
+def _add_demo(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="the main job on the bundled data: load, fit, optimise next quarter, write the HTML report",
+    )
+    p.add_argument("--out", "-o", default="reports/demo", metavar="DIR", help="output directory (default reports/demo)")
+    _add_sampler_args(p, draws=500)
+    _add_optimize_args(p)
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from mmm.report import build
+    from mmm.runs import StageTimer, demo_dataset
+
+    out = Path(args.out)
+    timer = StageTimer()
+    ds, source = timer.run("load", demo_dataset)
+    print(f"{source}: {ds!r}")
+    result = timer.run("fit", lambda: _fit_and_write(ds, args, out))
+    allocation = timer.run("optimize", lambda: _optimize(result, args, out))
+    print(allocation.headline)
+    report = timer.run("report", lambda: build(result, allocation, out=out / "report.html"))
+    total = sum(timer.times.values())
+    print(f"\nReport: {Path(report).resolve()}  (total {total:.1f}s)")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------- parser and entry point
-COMMANDS: list[Callable[[Subparsers], None]] = [_add_validate, _add_init]
+COMMANDS: list[Callable[[Subparsers], None]] = [
+    _add_validate,
+    _add_init,
+    _add_fit,
+    _add_optimize,
+    _add_report,
+    _add_demo,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
