@@ -105,8 +105,9 @@ def build_pymc_model(design: Design) -> Any:
     with pm.Model(coords=design.coords()) as model:
         params: dict[str, Any] = {}
         for g in (*design.adstock_groups, *design.saturation_groups):
-            for pname, prior in g.transform.params.items():
-                params[g.param_name(pname)] = prior.create(g.param_name(pname), dims=g.dim)
+            for pname, default in g.transform.params.items():
+                name = g.param_name(pname)
+                params[name] = spec.param_priors.get(name, default).create(name, dims=g.dim)
         sat = saturated_media(pt, design, params)  # (T, C)
         sat_total = sat.sum(axis=0)
         beta = _beta(pm, pt, design, sat_total)
@@ -290,7 +291,7 @@ def _fit_map(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any]:
     import xarray as xr
 
     with model:
-        point = pm.find_MAP(progressbar=spec.progress, seed=spec.seed)
+        point = pm.find_MAP(progressbar=spec.progress, random_seed=spec.seed, jitter=False)
     coords = model.coords
     data_vars = {}
     for name in keep:

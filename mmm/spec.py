@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from mmm.exceptions import ConfigError
-from mmm.transforms import ADSTOCKS, SATURATIONS
+from mmm.transforms import ADSTOCKS, SATURATIONS, Prior
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
 Method = Literal["mcmc", "map"]
@@ -94,6 +94,7 @@ class ModelSpec:
     roi_prior: tuple[float, float] = (1.0, 0.9)
     share_prior: tuple[float, float] = (0.03, 1.0)
     channel_priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    param_priors: Mapping[str, Prior] = field(default_factory=dict)
     trend: str = "linear"
     n_changepoints: int = 4
     fourier_modes: int = 2
@@ -150,6 +151,7 @@ class ModelSpec:
         d["lift_tests"] = [t.to_dict() for t in self.lift_tests]
         d["channel_transforms"] = {k: list(v) for k, v in self.channel_transforms.items()}
         d["channel_priors"] = {k: list(v) for k, v in self.channel_priors.items()}
+        d["param_priors"] = {k: v.to_dict() for k, v in self.param_priors.items()}
         d["roi_prior"] = list(self.roi_prior)
         d["share_prior"] = list(self.share_prior)
         return d
@@ -160,6 +162,7 @@ class ModelSpec:
         d["lift_tests"] = tuple(LiftTest(**t) for t in d.get("lift_tests", ()))
         d["channel_transforms"] = {k: tuple(v) for k, v in d.get("channel_transforms", {}).items()}
         d["channel_priors"] = {k: tuple(v) for k, v in d.get("channel_priors", {}).items()}
+        d["param_priors"] = {k: Prior.from_dict(v) for k, v in d.get("param_priors", {}).items()}
         d["roi_prior"] = tuple(d.get("roi_prior", (1.0, 0.9)))
         d["share_prior"] = tuple(d.get("share_prior", (0.03, 1.0)))
         return cls(**d)
