@@ -71,7 +71,12 @@ class Checks:
     def to_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"check": c.name, "status": c.status, "message": c.message, "recommendation": c.recommendation}
+                {
+                    "check": c.name,
+                    "status": c.status,
+                    "message": c.message,
+                    "recommendation": c.recommendation,
+                }
                 for c in self.checks
             ]
         )

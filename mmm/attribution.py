@@ -17,7 +17,14 @@ import pandas as pd
 import xarray as xr
 
 from mmm._dims import CHANNEL, DATE, SAMPLE
-from mmm.design import Design, adstock_series, baseline, channel_saturation, channel_weights, saturated_media
+from mmm.design import (
+    Design,
+    adstock_series,
+    baseline,
+    channel_saturation,
+    channel_weights,
+    saturated_media,
+)
 from mmm.exceptions import DataValidationError
 from mmm.transforms import lag_matrix
 
@@ -35,7 +42,7 @@ def iter_params(result: FitResult, chunk: int = CHUNK) -> Iterator[dict[str, np.
     n = post.sizes[SAMPLE]
     for start in range(0, n, chunk):
         sl = slice(start, min(n, start + chunk))
-        yield {name: np.asarray(post[name].values[sl], dtype=float) for name in post.data_vars}
+        yield {str(name): np.asarray(post[name].values[sl], dtype=float) for name in post.data_vars}
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,9 @@ class Effects:
     via_earned: np.ndarray
     baseline: Mapping[str, np.ndarray]
     mu: np.ndarray  # (S, T) expected KPI in currency
-    mentions: Mapping[str, np.ndarray]  # earned channel → (S, T) expected (future) or observed activity, scaled
+    mentions: Mapping[
+        str, np.ndarray
+    ]  # earned channel → (S, T) expected (future) or observed activity, scaled
 
 
 def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
@@ -92,7 +101,9 @@ def _via_earned(
     return out
 
 
-def mentions_generated(design: Design, p: Mapping[str, np.ndarray], sat: np.ndarray) -> dict[str, np.ndarray]:
+def mentions_generated(
+    design: Design, p: Mapping[str, np.ndarray], sat: np.ndarray
+) -> dict[str, np.ndarray]:
     """Earned activity each source generated, in original units: earned → (S, T, sources)."""
     out = {}
     for e, sources in design.earned.items():
@@ -196,7 +207,9 @@ def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset
     return out
 
 
-def contributions(result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB) -> xr.Dataset:
+def contributions(
+    result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB
+) -> xr.Dataset:
     """Weekly contributions in currency with intervals.
 
     ``by="channel"``: dims (date, component) where components are every channel (its direct
@@ -214,9 +227,10 @@ def contributions(result: FitResult, window: Any = None, by: str = "channel", pr
         if by == "media":
             grouped: dict[str, np.ndarray] = {}
             for i, ch in enumerate(design.channels):
-                grouped[design.media[i]] = grouped.get(design.media[i], 0) + parts[ch]
+                m = design.media[i]
+                grouped[m] = grouped[m] + parts[ch] if m in grouped else parts[ch]
             parts = grouped
-            base = {"baseline": sum(base.values())}
+            base = {"baseline": np.sum(list(base.values()), axis=0)}
         elif by != "channel":
             raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
         allp = {**base, **parts}
@@ -262,12 +276,16 @@ def earned_summary(result: FitResult, window: Any = None, prob: float = PROB) ->
     """Earned media each source generated over ``window`` and the KPI it was worth (dims: source)."""
     design = result.design
     mask = window_mask(design.dates, window)
-    rows_gen, rows_val, names = [], [], []
+    rows_gen: list[np.ndarray] = []
+    rows_val: list[np.ndarray] = []
+    names: list[str] = []
     for p in iter_params(result):
         sat = saturated_media(np, design, p)
         gen = mentions_generated(design, p, sat)
         eff = in_sample_effects(design, p)
-        g_cols, v_cols, names = [], [], []
+        g_cols: list[np.ndarray] = []
+        v_cols: list[np.ndarray] = []
+        names = []
         for e, sources in design.earned.items():
             if e not in gen:
                 continue
@@ -311,7 +329,9 @@ def simulate_window(
     lagged = lag_matrix(x, design.max_lag, history=hist if design.max_lag > 1 else None)
     n_s = p["beta"].shape[0]
     w_len = x.shape[0]
-    sat = saturated_media(np, design, p, lagged=lagged)  # (S, W, C) — earned column uses placeholder input
+    sat = saturated_media(
+        np, design, p, lagged=lagged
+    )  # (S, W, C) — earned column uses placeholder input
     direct = sat * p["beta"][:, None, :] * design.kpi_scale
     via = np.zeros_like(direct)
     for e, sources in design.earned.items():
@@ -325,19 +345,37 @@ def simulate_window(
         t_future = design.t[-1] + (np.arange(1, w_len + 1)) / max(steps - 1, 1)
         organic = p[f"{e}_organic"][:, None] * np.exp(p[f"{e}_drift"][:, None] * t_future[None, :])
         m = organic + gen.sum(axis=-1)  # (S, W) predicted scaled mentions
-        m_hist = design.x[-(design.max_lag - 1) :, ei] if history_mentions is None else history_mentions[e]
+        m_hist = (
+            design.x[-(design.max_lag - 1) :, ei]
+            if history_mentions is None
+            else history_mentions[e]
+        )
         m_full = np.concatenate([np.broadcast_to(m_hist, (n_s, len(m_hist))), m], axis=1)
         w = channel_weights(np, design, p, e)
-        full = channel_saturation(np, design, p, e, adstock_series(np, m_full, w, design.max_lag))[:, -w_len:]
+        full = channel_saturation(np, design, p, e, adstock_series(np, m_full, w, design.max_lag))[
+            :, -w_len:
+        ]
         direct[:, :, ei] = p["beta"][:, ei : ei + 1] * full * design.kpi_scale
         for k, s in enumerate(sources):
-            m_cf = np.concatenate([np.broadcast_to(m_hist, (n_s, len(m_hist))), np.maximum(m - gen[:, :, k], 0)], axis=1)
-            cf = channel_saturation(np, design, p, e, adstock_series(np, m_cf, w, design.max_lag))[:, -w_len:]
+            m_cf = np.concatenate(
+                [np.broadcast_to(m_hist, (n_s, len(m_hist))), np.maximum(m - gen[:, :, k], 0)],
+                axis=1,
+            )
+            cf = channel_saturation(np, design, p, e, adstock_series(np, m_cf, w, design.max_lag))[
+                :, -w_len:
+            ]
             via[:, :, design.index(s)] = p["beta"][:, ei : ei + 1] * (full - cf) * design.kpi_scale
     return direct, via
 
 
-def response_curves(result: FitResult, channels: Any = None, n_points: int = 25, max_multiple: float = 2.0, window: Any = "last:13", prob: float = PROB) -> xr.Dataset:
+def response_curves(
+    result: FitResult,
+    channels: Any = None,
+    n_points: int = 25,
+    max_multiple: float = 2.0,
+    window: Any = "last:13",
+    prob: float = PROB,
+) -> xr.Dataset:
     """Incremental KPI of each channel vs its spend over ``window`` scaled 0..max_multiple× (dims: channel, multiple).
 
     Each point scales the channel's observed activity in the window by ``multiple`` (other
@@ -350,7 +388,11 @@ def response_curves(result: FitResult, channels: Any = None, n_points: int = 25,
     idx = np.flatnonzero(mask)
     hist = ds.data["activity"].values[: idx[0]]
     base_act = ds.data["activity"].values[idx]
-    chans = list(channels) if channels is not None else [c for c, m in zip(design.channels, design.media, strict=True) if m != "earned"]
+    chans = (
+        list(channels)
+        if channels is not None
+        else [c for c, m in zip(design.channels, design.media, strict=True) if m != "earned"]
+    )
     mult = np.linspace(0, max_multiple, n_points)
     resp = np.zeros((len(chans), n_points, 0)).tolist()
     draws: list[np.ndarray] = []
@@ -369,15 +411,24 @@ def response_curves(result: FitResult, channels: Any = None, n_points: int = 25,
                 chunk[:, ci, k] = (d + v).sum(axis=(1, 2)) - base_total
         draws.append(chunk)
     del resp
-    arr = xr.DataArray(np.concatenate(draws), dims=(SAMPLE, CHANNEL, "multiple"), coords={CHANNEL: chans, "multiple": mult})
+    arr = xr.DataArray(
+        np.concatenate(draws),
+        dims=(SAMPLE, CHANNEL, "multiple"),
+        coords={CHANNEL: chans, "multiple": mult},
+    )
     out = _summary(arr, prob)
     spend = ds.data["spend"].values[idx].sum(axis=0)
     out["spend"] = ((CHANNEL, "multiple"), np.outer([spend[design.index(c)] for c in chans], mult))
-    out["activity"] = ((CHANNEL, "multiple"), np.outer([base_act[:, design.index(c)].sum() for c in chans], mult))
+    out["activity"] = (
+        (CHANNEL, "multiple"),
+        np.outer([base_act[:, design.index(c)].sum() for c in chans], mult),
+    )
     return out
 
 
-def mroi(result: FitResult, window: Any = "last:13", step: float = 0.01, prob: float = PROB) -> xr.Dataset:
+def mroi(
+    result: FitResult, window: Any = "last:13", step: float = 0.01, prob: float = PROB
+) -> xr.Dataset:
     """Marginal ROI: extra KPI per extra unit of spend when a channel's spend in ``window`` rises by ``step`` (dims: channel)."""
     design = result.design
     ds = result.dataset
@@ -398,7 +449,11 @@ def mroi(result: FitResult, window: Any = "last:13", step: float = 0.01, prob: f
             a[:, j] *= 1 + step
             d, v = simulate_window(result, a, p, history=hist if len(hist) else None)
             extra_spend = spend[j] * step
-            cols.append(((d + v).sum(axis=(1, 2)) - base) / extra_spend if extra_spend > 0 else np.full(len(base), np.nan))
+            cols.append(
+                ((d + v).sum(axis=(1, 2)) - base) / extra_spend
+                if extra_spend > 0
+                else np.full(len(base), np.nan)
+            )
         draws.append(np.stack(cols, axis=-1))
     arr = xr.DataArray(np.concatenate(draws), dims=(SAMPLE, CHANNEL), coords={CHANNEL: chans})
     out = _summary(arr, prob, "mroi_")

@@ -193,7 +193,9 @@ class ChannelMap:
                     f"channel(s) {list_some(earned_src)}; sources must be paid or owned."
                 )
         if not any(c.media != "earned" for c in channels):
-            raise ConfigError(f"Channel map {where}: at least one paid or owned channel is required.")
+            raise ConfigError(
+                f"Channel map {where}: at least one paid or owned channel is required."
+            )
 
         ctrl = raw.get("controls", {})
         if not isinstance(ctrl, Mapping):
@@ -201,7 +203,9 @@ class ChannelMap:
         _check_keys(ctrl, CONTROL_KEYS, f"[controls] of {where}")
         columns = ctrl.get("columns", [])
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise ConfigError(f"Channel map {where}: controls.columns must be a list of column names.")
+            raise ConfigError(
+                f"Channel map {where}: controls.columns must be a list of column names."
+            )
         holidays = ctrl.get("holidays")
         if holidays is not None:
             holidays = _holiday_country(holidays, where)
@@ -255,7 +259,9 @@ class ChannelMap:
         for c in self.channels:
             if c.name == name:
                 return c
-        raise KeyError(f"unknown channel {name!r}; known channels are {list_some(self.channel_names, 50)}")
+        raise KeyError(
+            f"unknown channel {name!r}; known channels are {list_some(self.channel_names, 50)}"
+        )
 
     def by_media(self, media: str) -> tuple[ChannelConfig, ...]:
         return tuple(c for c in self.channels if c.media == media)
@@ -298,7 +304,9 @@ class ChannelMap:
 
 # ---------------------------------------------------------------------- helpers
 def _read_source(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".toml")):
+    if isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and source.endswith(".toml")
+    ):
         path = Path(source)
         if not path.exists():
             raise ConfigError(f"Channel map file {str(path)!r} does not exist.")
@@ -310,7 +318,9 @@ def _check_keys(raw: Mapping[str, Any], allowed: Mapping[str, str], where: str) 
     unknown = [k for k in raw if k not in allowed]
     if unknown:
         allowed_txt = "; ".join(f"{k}: {v}" for k, v in allowed.items())
-        raise ConfigError(f"Unknown key(s) {list_some(unknown)} in {where}. Allowed keys — {allowed_txt}.")
+        raise ConfigError(
+            f"Unknown key(s) {list_some(unknown)} in {where}. Allowed keys — {allowed_txt}."
+        )
 
 
 def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
@@ -337,7 +347,9 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
                     "channels that drive it in `driven_by`."
                 )
     if media in ("owned", "earned") and not spec.get("activity"):
-        raise ConfigError(f"In {ctx}: {media} channels need an `activity` column (posts, mentions, …).")
+        raise ConfigError(
+            f"In {ctx}: {media} channels need an `activity` column (posts, mentions, …)."
+        )
     if media == "paid" and "cost" in spec:
         raise ConfigError(f"In {ctx}: paid channels state their cost in `spend`, not `cost`.")
     driven_by = spec.get("driven_by", [])
@@ -351,7 +363,9 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
     if not isinstance(social, bool):
         raise ConfigError(f"In {ctx}: social must be true or false, got {social!r}.")
     max_lag = spec.get("max_lag")
-    if max_lag is not None and (not isinstance(max_lag, int) or isinstance(max_lag, bool) or max_lag < 1):
+    if max_lag is not None and (
+        not isinstance(max_lag, int) or isinstance(max_lag, bool) or max_lag < 1
+    ):
         raise ConfigError(f"In {ctx}: max_lag must be a positive integer, got {max_lag!r}.")
     return ChannelConfig(
         name=str(name),
@@ -396,7 +410,7 @@ def _holiday_country(code: Any, where: str) -> str:
     if not isinstance(code, str) or code.upper() not in countries:
         raise ConfigError(
             f"Channel map {where}: controls.holidays = {code!r} is not a country code known "
-            f"to the `holidays` package; use an ISO code such as \"CN\", \"US\", \"GB\"."
+            f'to the `holidays` package; use an ISO code such as "CN", "US", "GB".'
         )
     return code.upper()
 
@@ -409,7 +423,9 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return (
+        key if _BARE_KEY.match(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    )
 
 
 def _toml_value(v: Any) -> str:
@@ -426,7 +442,9 @@ def _toml_value(v: Any) -> str:
 
 def dict_to_toml(d: Mapping[str, Any]) -> str:
     """Write the channel-map subset of TOML (scalars, lists, one level of tables)."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, Mapping)]
+    lines = [
+        f"{_toml_key(k)} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, Mapping)
+    ]
     for k, v in d.items():
         if not isinstance(v, Mapping):
             continue

@@ -20,6 +20,7 @@ allowed. Nothing is ever silently changed.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -85,9 +86,13 @@ class MMMDataset:
     def _validate_structure(self) -> None:
         missing = [v for v in VARIABLES if v not in self.data]
         if missing:
-            raise DataValidationError(f"MMMDataset needs variables {list_some(missing)} (have {list(self.data)}).")
+            raise DataValidationError(
+                f"MMMDataset needs variables {list_some(missing)} (have {list(self.data)})."
+            )
         if self.data.sizes.get(CHANNEL, 0) == 0:
-            raise DataValidationError("MMMDataset has no channels; the channel map must name at least one.")
+            raise DataValidationError(
+                "MMMDataset has no channels; the channel map must name at least one."
+            )
 
     def _validate_calendar(self) -> None:
         dates = pd.DatetimeIndex(self.data[DATE].values)
@@ -167,7 +172,9 @@ class MMMDataset:
                 f"KPI column {col!r} has negative values on {list_dates(dates[neg])}; sales must be >= 0."
             )
         if np.all(kpi == 0):
-            raise DataValidationError(f"KPI column {col!r} is zero in every period; there is nothing to explain.")
+            raise DataValidationError(
+                f"KPI column {col!r} is zero in every period; there is nothing to explain."
+            )
         if np.nanstd(kpi) == 0:
             raise DataValidationError(
                 f"KPI column {col!r} is constant ({kpi[0]:g}) in every period; the model needs a KPI that varies."
@@ -221,7 +228,9 @@ class MMMDataset:
 
     @property
     def controls(self) -> tuple[str, ...]:
-        return tuple(str(c) for c in self.data[CONTROL].values) if CONTROL in self.data.coords else ()
+        return (
+            tuple(str(c) for c in self.data[CONTROL].values) if CONTROL in self.data.coords else ()
+        )
 
     @property
     def n_periods(self) -> int:
@@ -236,7 +245,9 @@ class MMMDataset:
         """Media type per channel (dims: channel)."""
         return self.data["media"]
 
-    def channels_of(self, media: str | None = None, *, social: bool | None = None, has_cost: bool | None = None) -> tuple[str, ...]:
+    def channels_of(
+        self, media: str | None = None, *, social: bool | None = None, has_cost: bool | None = None
+    ) -> tuple[str, ...]:
         """Channel names filtered by media type, social flag and whether they have a cost."""
         out = []
         for ch in self.channels:
@@ -317,7 +328,9 @@ class MMMDataset:
             )
         by_channel = pd.DataFrame(rows)
         by_media = (
-            by_channel.groupby("media", sort=False)[["spend", "spend_share", "activity"]].sum().reset_index()
+            by_channel.groupby("media", sort=False)[["spend", "spend_share", "activity"]]
+            .sum()
+            .reset_index()
         )
         return DatasetSummary(
             n_periods=self.n_periods,
@@ -426,7 +439,13 @@ def _eda_correlation(ds: MMMDataset) -> Check:
             "Combine them into one channel, vary their budgets independently, or add a lift test for one of them.",
             values | {"pairs": [[a, b, v] for a, b, v in pairs]},
         )
-    return Check("correlation", "PASS", f"No pair of channels has |r| >= 0.9 (max {values['max_abs_r']:.2f}).", "", values)
+    return Check(
+        "correlation",
+        "PASS",
+        f"No pair of channels has |r| >= 0.9 (max {values['max_abs_r']:.2f}).",
+        "",
+        values,
+    )
 
 
 def _eda_vif(ds: MMMDataset) -> Check:
@@ -438,8 +457,11 @@ def _eda_vif(ds: MMMDataset) -> Check:
     sd = x.std(axis=0)
     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     design = np.column_stack([np.ones(len(z)), z])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vifs = {ch: float(variance_inflation_factor(design, j + 1)) for j, ch in enumerate(ds.channels)}
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # singular designs give inf VIFs, reported below
+        vifs = {
+            ch: float(variance_inflation_factor(design, j + 1)) for j, ch in enumerate(ds.channels)
+        }
     high = {k: v for k, v in vifs.items() if not np.isfinite(v) or v >= 10}
     if high:
         txt = ", ".join(f"{k} ({v:.1f})" for k, v in list(high.items())[:5])
@@ -450,7 +472,9 @@ def _eda_vif(ds: MMMDataset) -> Check:
             "Expect wide intervals for them; a lift test pins one down.",
             {"vif": vifs},
         )
-    return Check("vif", "PASS", f"All VIFs below 10 (max {max(vifs.values()):.1f}).", "", {"vif": vifs})
+    return Check(
+        "vif", "PASS", f"All VIFs below 10 (max {max(vifs.values()):.1f}).", "", {"vif": vifs}
+    )
 
 
 def _eda_variation(ds: MMMDataset) -> Check:
@@ -464,8 +488,10 @@ def _eda_variation(ds: MMMDataset) -> Check:
             flagged.append(f"{ch} is zero in {zero_share[j]:.0%} of periods")
         elif cv[j] < 0.05:
             flagged.append(f"{ch} barely varies (coefficient of variation {cv[j]:.3f})")
-    values = {"zero_share": dict(zip(ds.channels, map(float, zero_share), strict=True)),
-              "cv": dict(zip(ds.channels, map(float, cv), strict=True))}
+    values = {
+        "zero_share": dict(zip(ds.channels, map(float, zero_share), strict=True)),
+        "cv": dict(zip(ds.channels, map(float, cv), strict=True)),
+    }
     if flagged:
         return Check(
             "variation",
@@ -498,7 +524,9 @@ def _eda_spend_share(ds: MMMDataset) -> Check:
             "Read their ROI intervals, not their means.",
             values,
         )
-    return Check("spend_share", "PASS", "Every costed channel has at least 1% of spend.", "", values)
+    return Check(
+        "spend_share", "PASS", "Every costed channel has at least 1% of spend.", "", values
+    )
 
 
 _EDA_CHECKS: tuple[Callable[[MMMDataset], Check], ...] = (
@@ -533,9 +561,18 @@ def build_xarray(
     return xr.Dataset(
         {
             "kpi": (DATE, np.asarray(kpi, dtype=float)),
-            "spend": ((DATE, CHANNEL), np.asarray(spend, dtype=float).reshape(len(dates), len(chans))),
-            "activity": ((DATE, CHANNEL), np.asarray(activity, dtype=float).reshape(len(dates), len(chans))),
-            "controls": ((DATE, CONTROL), np.asarray(controls, dtype=float).reshape(len(dates), len(channel_map.controls))),
+            "spend": (
+                (DATE, CHANNEL),
+                np.asarray(spend, dtype=float).reshape(len(dates), len(chans)),
+            ),
+            "activity": (
+                (DATE, CHANNEL),
+                np.asarray(activity, dtype=float).reshape(len(dates), len(chans)),
+            ),
+            "controls": (
+                (DATE, CONTROL),
+                np.asarray(controls, dtype=float).reshape(len(dates), len(channel_map.controls)),
+            ),
         },
         coords=coords,
         attrs={

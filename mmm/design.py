@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mmm._dims import PERIODS_PER_YEAR
 from mmm.dataset import MMMDataset
 from mmm.exceptions import DataValidationError, list_some
 from mmm.spec import ModelSpec
-from mmm.transforms import ADSTOCKS, SATURATIONS, Adstock, Saturation, lag_matrix
+from mmm.transforms import ADSTOCKS, SATURATIONS, lag_matrix
 
 DEFAULT_MAX_LAG = {"W": 8, "M": 3}
 
@@ -31,7 +30,7 @@ DEFAULT_MAX_LAG = {"W": 8, "M": 3}
 class TransformGroup:
     """Channels sharing one transform class; parameters are vectors over ``channels``."""
 
-    transform: Adstock | Saturation
+    transform: Any  # an Adstock or a Saturation instance
     index: np.ndarray  # positions in the full channel list
     channels: tuple[str, ...]
 
@@ -104,9 +103,15 @@ class Design:
         if spec.holdout_periods:
             train[-spec.holdout_periods :] = False
         ctrl_mean, ctrl_sd = ds.control_scale
-        controls = ((ds.data["controls"] - ctrl_mean) / ctrl_sd).values if ds.controls else np.zeros((n, 0))
+        controls = (
+            ((ds.data["controls"] - ctrl_mean) / ctrl_sd).values
+            if ds.controls
+            else np.zeros((n, 0))
+        )
         country = spec.holidays or cmap.holidays
-        hol, hol_names = holiday_features(ds.dates, country, freq) if country else (np.zeros((n, 0)), ())
+        hol, hol_names = (
+            holiday_features(ds.dates, country, freq) if country else (np.zeros((n, 0)), ())
+        )
 
         return cls(
             dates=ds.dates,
@@ -121,7 +126,9 @@ class Design:
             kpi_scale=kpi_scale,
             input_scale=input_scale,
             t=t,
-            changepoints=np.linspace(-0.5, 0.5, spec.n_changepoints + 2)[1:-1] if spec.trend == "piecewise" else np.zeros(0),
+            changepoints=np.linspace(-0.5, 0.5, spec.n_changepoints + 2)[1:-1]
+            if spec.trend == "piecewise"
+            else np.zeros(0),
             fourier=fourier_features(ds.dates, ds.periods_per_year, spec.fourier_modes),
             controls=np.asarray(controls, dtype=float),
             control_names=ds.controls,
@@ -132,7 +139,10 @@ class Design:
             earned=ds.driven_by,
             train=train,
             max_lag=max_lag,
-            priors={ch: _prior(ch, cmap, spec, bool(ds.data["has_cost"].values[i])) for i, ch in enumerate(channels)},
+            priors={
+                ch: _prior(ch, cmap, spec, bool(ds.data["has_cost"].values[i]))
+                for i, ch in enumerate(channels)
+            },
             spec=spec,
         )
 
@@ -162,7 +172,9 @@ class Design:
             "channel": list(self.channels),
             "cost_channel": list(self.cost_channels),
             "share_channel": list(self.share_channels),
-            "fourier": [f"{k}{m}" for m in range(1, self.fourier.shape[1] // 2 + 1) for k in ("sin", "cos")],
+            "fourier": [
+                f"{k}{m}" for m in range(1, self.fourier.shape[1] // 2 + 1) for k in ("sin", "cos")
+            ],
             "control": list(self.control_names),
             "holiday": list(self.holiday_names),
             "changepoint": [f"cp{i}" for i in range(len(self.changepoints))],
@@ -183,7 +195,9 @@ def _prior(channel: str, cmap: Any, spec: ModelSpec, has_cost: bool) -> tuple[fl
     return from_map or (spec.roi_prior if has_cost else spec.share_prior)
 
 
-def _groups(channels: tuple[str, ...], cmap: Any, spec: ModelSpec, kind: str, max_lag: int) -> tuple[TransformGroup, ...]:
+def _groups(
+    channels: tuple[str, ...], cmap: Any, spec: ModelSpec, kind: str, max_lag: int
+) -> tuple[TransformGroup, ...]:
     names = []
     for ch in channels:
         cfg = cmap.channel(ch)
@@ -195,7 +209,9 @@ def _groups(channels: tuple[str, ...], cmap: Any, spec: ModelSpec, kind: str, ma
     registry: Mapping[str, type] = ADSTOCKS if kind == "adstock" else SATURATIONS
     unknown = sorted({n for n in names if n not in registry})
     if unknown:
-        raise DataValidationError(f"Unknown {kind} {list_some(unknown)} in the channel map; allowed: {', '.join(registry)}.")
+        raise DataValidationError(
+            f"Unknown {kind} {list_some(unknown)} in the channel map; allowed: {', '.join(registry)}."
+        )
     groups = []
     for name in dict.fromkeys(names):
         idx = np.array([i for i, n in enumerate(names) if n == name])
@@ -215,7 +231,9 @@ def fourier_features(dates: pd.DatetimeIndex, periods_per_year: float, modes: in
     return np.column_stack(cols)
 
 
-def holiday_features(dates: pd.DatetimeIndex, country: str, freq: str) -> tuple[np.ndarray, tuple[str, ...]]:
+def holiday_features(
+    dates: pd.DatetimeIndex, country: str, freq: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Share of each period's days that fall on each named public holiday of ``country``."""
     import holidays as hol
 
@@ -231,7 +249,9 @@ def holiday_features(dates: pd.DatetimeIndex, country: str, freq: str) -> tuple[
     feats, names = [], []
     for name, days in sorted(by_name.items()):
         d = pd.DatetimeIndex(days)
-        counts = np.array([((d >= s) & (d < e)).sum() for s, e in zip(starts, ends, strict=True)], dtype=float)
+        counts = np.array(
+            [((d >= s) & (d < e)).sum() for s, e in zip(starts, ends, strict=True)], dtype=float
+        )
         if counts.sum() == 0:
             continue
         length = 7.0 if step is not None else 30.0
@@ -247,7 +267,9 @@ def _take(xp: Any, arr: Any, idx: np.ndarray, axis: int) -> Any:
     return arr[..., idx] if axis == -1 else xp.take(arr, idx, axis=axis)
 
 
-def saturated_media(xp: Any, design: Design, params: Mapping[str, Any], lagged: Any | None = None) -> Any:
+def saturated_media(
+    xp: Any, design: Design, params: Mapping[str, Any], lagged: Any | None = None
+) -> Any:
     """Adstocked then saturated input of every channel, (..., period, channel).
 
     ``params`` maps ``{transform}_{param}`` names (e.g. ``geometric_alpha``) to arrays with
@@ -302,7 +324,9 @@ def channel_weights(xp: Any, design: Design, params: Mapping[str, Any], channel:
     raise KeyError(channel)
 
 
-def channel_saturation(xp: Any, design: Design, params: Mapping[str, Any], channel: str, x: Any) -> Any:
+def channel_saturation(
+    xp: Any, design: Design, params: Mapping[str, Any], channel: str, x: Any
+) -> Any:
     """Saturation curve of one channel applied to adstocked, mean-scaled input ``x`` (..., period)."""
     i = design.index(channel)
     for g in design.saturation_groups:
@@ -313,13 +337,19 @@ def channel_saturation(xp: Any, design: Design, params: Mapping[str, Any], chann
     raise KeyError(channel)
 
 
-def baseline(xp: Any, design: Design, params: Mapping[str, Any], rows: Any = None) -> dict[str, Any]:
+def baseline(
+    xp: Any, design: Design, params: Mapping[str, Any], rows: Any = None
+) -> dict[str, Any]:
     """Baseline components in KPI-scale units, each (..., period): intercept, trend, seasonality, controls, holidays."""
     t = design.t
     fourier, controls, hol = design.fourier, design.controls, design.holidays
     if rows is not None:
         t, fourier, controls, hol = rows["t"], rows["fourier"], rows["controls"], rows["holidays"]
-    intercept = params["intercept"][..., None] * xp.ones_like(t) if hasattr(xp, "ones_like") else params["intercept"][..., None]
+    intercept = (
+        params["intercept"][..., None] * xp.ones_like(t)
+        if hasattr(xp, "ones_like")
+        else params["intercept"][..., None]
+    )
     out = {"intercept": intercept}
     if design.spec.trend != "none":
         trend = params["trend_slope"][..., None] * t

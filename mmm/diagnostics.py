@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import arviz as az
 import numpy as np
 
-from mmm._checks import Check, Checks
+from mmm._checks import Check, Checks, Status
 
 if TYPE_CHECKING:
     from mmm.results import FitResult
@@ -43,7 +43,10 @@ def convergence_checks(result: FitResult) -> Checks:
             ),
             title="Convergence",
         )
-    return Checks((_rhat(result), _ess(result), _divergences(result), _stuck_chains(result), _bfmi(result)), title="Convergence")
+    return Checks(
+        (_rhat(result), _ess(result), _divergences(result), _stuck_chains(result), _bfmi(result)),
+        title="Convergence",
+    )
 
 
 def diagnose(result: FitResult) -> Checks:
@@ -78,42 +81,79 @@ def _rhat(result: FitResult) -> Check:
     worst, where = _max_over(rh)
     vals = {"max_rhat": worst, "worst_parameter": where}
     if not np.isfinite(worst):
-        return Check("r_hat", "FAIL", f"R-hat is NaN for {where}: the chains did not move.", "\n".join(CONVERGENCE_CAUSES), vals)
+        return Check(
+            "r_hat",
+            "FAIL",
+            f"R-hat is NaN for {where}: the chains did not move.",
+            "\n".join(CONVERGENCE_CAUSES),
+            vals,
+        )
     if worst > RHAT_FAIL:
-        return Check("r_hat", "FAIL", f"Max R-hat {worst:.3f} (for {where}) > {RHAT_FAIL}: chains disagree.", "\n".join(CONVERGENCE_CAUSES), vals)
+        return Check(
+            "r_hat",
+            "FAIL",
+            f"Max R-hat {worst:.3f} (for {where}) > {RHAT_FAIL}: chains disagree.",
+            "\n".join(CONVERGENCE_CAUSES),
+            vals,
+        )
     if worst > RHAT_REVIEW:
-        return Check("r_hat", "REVIEW", f"Max R-hat {worst:.3f} (for {where}) is above {RHAT_REVIEW}.", "Run more draws (e.g. --draws 2000) and check again.", vals)
+        return Check(
+            "r_hat",
+            "REVIEW",
+            f"Max R-hat {worst:.3f} (for {where}) is above {RHAT_REVIEW}.",
+            "Run more draws (e.g. --draws 2000) and check again.",
+            vals,
+        )
     return Check("r_hat", "PASS", f"Max R-hat {worst:.3f} ≤ {RHAT_REVIEW}.", "", vals)
 
 
 def _ess(result: FitResult) -> Check:
     bulk = az.ess(result.posterior, method="bulk")
     tail = az.ess(result.posterior, method="tail")
-    mins = []
+    mins: list[float] = []
     for ds in (bulk, tail):
         vals = [float(np.nanmin(v.values)) for v in ds.data_vars.values() if v.size]
         mins.append(min(vals) if vals else float("nan"))
     b, t = mins
-    vals = {"min_ess_bulk": b, "min_ess_tail": t}
+    ess_vals = {"min_ess_bulk": b, "min_ess_tail": t}
     worst = min(b, t)
     if not np.isfinite(worst) or worst < ESS_FAIL:
-        return Check("ess", "FAIL", f"Effective sample size too small (bulk {b:.0f}, tail {t:.0f} < {ESS_FAIL}).", "Run more draws and tuning steps; see the R-hat recommendations.", vals)
+        return Check(
+            "ess",
+            "FAIL",
+            f"Effective sample size too small (bulk {b:.0f}, tail {t:.0f} < {ESS_FAIL}).",
+            "Run more draws and tuning steps; see the R-hat recommendations.",
+            ess_vals,
+        )
     if worst < ESS_REVIEW:
-        return Check("ess", "REVIEW", f"Effective sample size is low (bulk {b:.0f}, tail {t:.0f} < {ESS_REVIEW}); intervals are noisy.", "Run more draws (e.g. --draws 2000).", vals)
-    return Check("ess", "PASS", f"Min effective sample size: bulk {b:.0f}, tail {t:.0f}.", "", vals)
+        return Check(
+            "ess",
+            "REVIEW",
+            f"Effective sample size is low (bulk {b:.0f}, tail {t:.0f} < {ESS_REVIEW}); intervals are noisy.",
+            "Run more draws (e.g. --draws 2000).",
+            ess_vals,
+        )
+    return Check(
+        "ess", "PASS", f"Min effective sample size: bulk {b:.0f}, tail {t:.0f}.", "", ess_vals
+    )
 
 
 def _divergences(result: FitResult) -> Check:
     stats = result.sample_stats
     if "diverging" not in stats:
-        return Check("divergences", "REVIEW", "The sampler reported no divergence statistics.", "Use nutpie or pymc to get them.")
+        return Check(
+            "divergences",
+            "REVIEW",
+            "The sampler reported no divergence statistics.",
+            "Use nutpie or pymc to get them.",
+        )
     div = np.asarray(stats["diverging"].values, dtype=bool)
     n, total = int(div.sum()), div.size
     vals = {"divergences": n, "draws": total}
     if n == 0:
         return Check("divergences", "PASS", "No divergent transitions.", "", vals)
     share = n / total
-    status = "FAIL" if share >= 0.01 else "REVIEW"
+    status: Status = "FAIL" if share >= 0.01 else "REVIEW"
     return Check(
         "divergences",
         status,
@@ -148,23 +188,30 @@ def _stuck_chains(result: FitResult) -> Check:
             "Rerun with another seed; if it recurs raise target_accept or tune.",
             {"chains": stuck},
         )
-    return Check("stuck_chains", "PASS", "Every chain moved with a healthy step size.", "", {"chains": []})
+    return Check(
+        "stuck_chains", "PASS", "Every chain moved with a healthy step size.", "", {"chains": []}
+    )
 
 
 def _bfmi(result: FitResult) -> Check:
     stats = result.sample_stats
     if "energy" not in stats:
         return Check("bfmi", "PASS", "Energy not recorded by this sampler; BFMI skipped.", "")
-    try:
-        vals = np.asarray(az.bfmi(stats, sample_dims=["chain", "draw"]).to_array().values if hasattr(az.bfmi(stats, sample_dims=["chain", "draw"]), "to_array") else az.bfmi(stats, sample_dims=["chain", "draw"]), dtype=float).ravel()
-    except Exception:  # noqa: BLE001 - a missing statistic must not stop the other checks
-        energy = np.asarray(stats["energy"].values, dtype=float)
-        vals = np.square(np.diff(energy, axis=1)).mean(axis=1) / energy.var(axis=1)
+    bfmi = az.bfmi(stats, sample_dims=["chain", "draw"])
+    vals = np.asarray(
+        bfmi["energy"].values if hasattr(bfmi, "data_vars") else bfmi, dtype=float
+    ).ravel()
     low = float(np.nanmin(vals))
     if not np.isfinite(low):
         return Check("bfmi", "REVIEW", "BFMI could not be computed.", "", {"min_bfmi": low})
     if low < 0.3:
-        return Check("bfmi", "REVIEW", f"Low energy BFMI ({low:.2f} < 0.3): heavy tails may be under-explored.", "Run more tuning steps.", {"min_bfmi": low})
+        return Check(
+            "bfmi",
+            "REVIEW",
+            f"Low energy BFMI ({low:.2f} < 0.3): heavy tails may be under-explored.",
+            "Run more tuning steps.",
+            {"min_bfmi": low},
+        )
     return Check("bfmi", "PASS", f"Min energy BFMI {low:.2f}.", "", {"min_bfmi": low})
 
 
@@ -174,29 +221,78 @@ def _fit_checks(result: FitResult, fit: object) -> tuple[Check, ...]:
     lo, hi = fit["pred_lower"].values, fit["pred_upper"].values  # type: ignore[index]
     train = fit["train"].values.astype(bool)  # type: ignore[index]
     out = []
-    r2 = 1 - np.sum((actual[train] - mean[train]) ** 2) / np.sum((actual[train] - actual[train].mean()) ** 2)
-    mape = float(np.mean(np.abs(actual[train] - mean[train]) / np.where(actual[train] != 0, np.abs(actual[train]), np.nan)))
+    r2 = 1 - np.sum((actual[train] - mean[train]) ** 2) / np.sum(
+        (actual[train] - actual[train].mean()) ** 2
+    )
+    mape = float(
+        np.mean(
+            np.abs(actual[train] - mean[train])
+            / np.where(actual[train] != 0, np.abs(actual[train]), np.nan)
+        )
+    )
     vals = {"r2": float(r2), "mape": mape}
     if r2 < 0.5 or mape > 0.2:
-        out.append(Check("fit_in_sample", "REVIEW", f"In-sample R² {r2:.2f}, MAPE {mape:.1%}: the model explains the KPI poorly.", "Add missing drivers as controls (price, distribution, promotions) or holidays.", vals))
+        out.append(
+            Check(
+                "fit_in_sample",
+                "REVIEW",
+                f"In-sample R² {r2:.2f}, MAPE {mape:.1%}: the model explains the KPI poorly.",
+                "Add missing drivers as controls (price, distribution, promotions) or holidays.",
+                vals,
+            )
+        )
     else:
-        out.append(Check("fit_in_sample", "PASS", f"In-sample R² {r2:.2f}, MAPE {mape:.1%}.", "", vals))
+        out.append(
+            Check("fit_in_sample", "PASS", f"In-sample R² {r2:.2f}, MAPE {mape:.1%}.", "", vals)
+        )
     cover = float(np.mean((actual[train] >= lo[train]) & (actual[train] <= hi[train])))
     prob = fit.attrs.get("prob", 0.9) if hasattr(fit, "attrs") else 0.9  # type: ignore[union-attr]
     vals = {"coverage": cover, "nominal": prob}
     if abs(cover - prob) > 0.1:
-        out.append(Check("predictive_coverage", "REVIEW", f"{cover:.0%} of periods fall inside the {prob:.0%} predictive interval.", "The noise level is mis-stated: check for outliers or missing events.", vals))
+        out.append(
+            Check(
+                "predictive_coverage",
+                "REVIEW",
+                f"{cover:.0%} of periods fall inside the {prob:.0%} predictive interval.",
+                "The noise level is mis-stated: check for outliers or missing events.",
+                vals,
+            )
+        )
     else:
-        out.append(Check("predictive_coverage", "PASS", f"{cover:.0%} of periods inside the {prob:.0%} predictive interval.", "", vals))
+        out.append(
+            Check(
+                "predictive_coverage",
+                "PASS",
+                f"{cover:.0%} of periods inside the {prob:.0%} predictive interval.",
+                "",
+                vals,
+            )
+        )
     hold = ~train
     if hold.any():
         h_mape = float(np.mean(np.abs(actual[hold] - mean[hold]) / np.abs(actual[hold])))
         h_cover = float(np.mean((actual[hold] >= lo[hold]) & (actual[hold] <= hi[hold])))
-        vals = {"holdout_mape": h_mape, "holdout_coverage": h_cover, "holdout_periods": int(hold.sum())}
-        status = "PASS" if h_mape <= 0.15 else ("REVIEW" if h_mape <= 0.3 else "FAIL")
+        vals = {
+            "holdout_mape": h_mape,
+            "holdout_coverage": h_cover,
+            "holdout_periods": int(hold.sum()),
+        }
+        status: Status = "PASS" if h_mape <= 0.15 else ("REVIEW" if h_mape <= 0.3 else "FAIL")
         msg = f"Holdout ({int(hold.sum())} periods): MAPE {h_mape:.1%}, {h_cover:.0%} inside the predictive interval."
-        rec = "" if status == "PASS" else "The model forecasts poorly: look for structural breaks or missing drivers before trusting ROI."
+        rec = (
+            ""
+            if status == "PASS"
+            else "The model forecasts poorly: look for structural breaks or missing drivers before trusting ROI."
+        )
         out.append(Check("holdout", status, msg, rec, vals))
     else:
-        out.append(Check("holdout", "PASS", "No holdout requested (holdout_periods=0).", "Refit with a holdout (e.g. --holdout 8) to measure forecast accuracy.", {}))
+        out.append(
+            Check(
+                "holdout",
+                "PASS",
+                "No holdout requested (holdout_periods=0).",
+                "Refit with a holdout (e.g. --holdout 8) to measure forecast accuracy.",
+                {},
+            )
+        )
     return tuple(out)

@@ -6,7 +6,7 @@ dates or line) and *what is allowed*, listing at most five offenders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 MAX_LISTED = 5
@@ -49,7 +49,7 @@ def list_some(items: Iterable[Any], limit: int = MAX_LISTED) -> str:
     return shown
 
 
-def list_dates(dates: Sequence[Any], limit: int = MAX_LISTED) -> str:
+def list_dates(dates: Iterable[Any], limit: int = MAX_LISTED) -> str:
     """Format dates as ISO strings (at most ``limit`` of them)."""
     import pandas as pd
 

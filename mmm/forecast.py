@@ -24,7 +24,9 @@ def future_dates(result: FitResult, periods: int) -> pd.DatetimeIndex:
     return pd.date_range(ds.dates[-1], periods=periods + 1, freq=alias)[1:]
 
 
-def future_activity(result: FitResult, future: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+def future_activity(
+    result: FitResult, future: pd.DataFrame
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
     """Dates, activity (W, C) and controls (W, K) from a future frame in the channel map's columns."""
     ds = result.dataset
     cmap = ds.channel_map
@@ -53,14 +55,22 @@ def future_activity(result: FitResult, future: pd.DataFrame) -> tuple[pd.Datetim
         act[:, j] = future[col].to_numpy(dtype=float)
     missing += [c for c in cmap.controls if c not in future.columns]
     if missing:
-        raise DataValidationError(f"The future frame lacks column(s) {list_some(missing)} named in the channel map.")
+        raise DataValidationError(
+            f"The future frame lacks column(s) {list_some(missing)} named in the channel map."
+        )
     if (act < 0).any():
         raise DataValidationError("Planned spend / activity must be >= 0.")
-    ctrl = future[list(cmap.controls)].to_numpy(dtype=float) if cmap.controls else np.zeros((len(dates), 0))
+    ctrl = (
+        future[list(cmap.controls)].to_numpy(dtype=float)
+        if cmap.controls
+        else np.zeros((len(dates), 0))
+    )
     return dates, act, ctrl
 
 
-def baseline_rows(result: FitResult, dates: pd.DatetimeIndex, controls: np.ndarray) -> dict[str, np.ndarray]:
+def baseline_rows(
+    result: FitResult, dates: pd.DatetimeIndex, controls: np.ndarray
+) -> dict[str, np.ndarray]:
     """Baseline features for future dates: trend extrapolated, season and holidays from the calendar."""
     design = result.design
     ds = result.dataset
@@ -71,7 +81,12 @@ def baseline_rows(result: FitResult, dates: pd.DatetimeIndex, controls: np.ndarr
     country = result.spec.holidays or ds.channel_map.holidays
     if design.holidays.shape[1] and country:
         hol_all, names = holiday_features(dates, country, ds.frequency)
-        hol = np.column_stack([hol_all[:, names.index(h)] if h in names else np.zeros(len(dates)) for h in design.holiday_names])
+        hol = np.column_stack(
+            [
+                hol_all[:, names.index(h)] if h in names else np.zeros(len(dates))
+                for h in design.holiday_names
+            ]
+        )
     else:
         hol = np.zeros((len(dates), design.holidays.shape[1]))
     return {
@@ -94,7 +109,10 @@ def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB) -> xr.D
     mus, media = [], []
     for p in iter_params(result):
         base = baseline(np, design, p, rows=rows)
-        b = sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates))) for v in base.values()) * design.kpi_scale
+        b = (
+            sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates))) for v in base.values())
+            * design.kpi_scale
+        )
         direct, _ = simulate_window(result, act, p, history=hist)
         m = direct.sum(axis=-1)
         mus.append(b + m)

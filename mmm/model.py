@@ -23,14 +23,32 @@ from typing import Any
 import numpy as np
 
 from mmm.dataset import MMMDataset
-from mmm.design import Design, adstock_series, baseline, channel_saturation, channel_weights, saturated_media
+from mmm.design import (
+    Design,
+    adstock_series,
+    baseline,
+    channel_saturation,
+    channel_weights,
+    saturated_media,
+)
 from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning, list_some
 from mmm.spec import ModelSpec
 
 #: sharpness of the smooth floor that keeps the KPI mean positive inside the log
 SOFT_FLOOR = 50.0
 
-STAT_VARS = ("diverging", "step_size", "energy", "n_steps", "depth", "maxdepth_reached", "tree_depth", "reached_max_treedepth", "lp", "logp")
+STAT_VARS = (
+    "diverging",
+    "step_size",
+    "energy",
+    "n_steps",
+    "depth",
+    "maxdepth_reached",
+    "tree_depth",
+    "reached_max_treedepth",
+    "lp",
+    "logp",
+)
 
 
 class MediaMixModel:
@@ -84,12 +102,15 @@ class MediaMixModel:
             posterior, stats, timing = _sample(model, keep, spec)
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0
-        result = FitResult(posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info)
+        result = FitResult(
+            posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info
+        )
         if spec.method == "mcmc":
             conv = result.convergence()
             if conv.status == "FAIL":
                 warnings.warn(
-                    "The sampler did not converge — do not use these estimates as they are.\n" + str(conv),
+                    "The sampler did not converge — do not use these estimates as they are.\n"
+                    + str(conv),
                     ConvergenceWarning,
                     stacklevel=2,
                 )
@@ -124,7 +145,9 @@ def build_pymc_model(design: Design) -> Any:
                 )
             mu_pos = pt.softplus(SOFT_FLOOR * mu) / SOFT_FLOOR
             sigma = pm.HalfNormal("sigma", 0.2)
-            pm.Normal("log_kpi", mu=pt.log(mu_pos[train]), sigma=sigma, observed=np.log(design.y[train]))
+            pm.Normal(
+                "log_kpi", mu=pt.log(mu_pos[train]), sigma=sigma, observed=np.log(design.y[train])
+            )
         else:
             sigma = pm.HalfNormal("sigma", 0.3)
             pm.Normal("kpi", mu=mu[train], sigma=sigma, observed=design.y[train])
@@ -169,7 +192,9 @@ def _baseline_priors(pm: Any, design: Design) -> dict[str, Any]:
     return p
 
 
-def _earned_likelihoods(pm: Any, pt: Any, design: Design, sat: Any, train: np.ndarray) -> dict[str, Any]:
+def _earned_likelihoods(
+    pm: Any, pt: Any, design: Design, sat: Any, train: np.ndarray
+) -> dict[str, Any]:
     """Mentions as organic level + what each source generates; returns generated (T, S) per earned channel."""
     generated = {}
     for e, sources in design.earned.items():
@@ -193,7 +218,15 @@ def _earned_likelihoods(pm: Any, pt: Any, design: Design, sat: Any, train: np.nd
     return generated
 
 
-def _lift_likelihoods(pm: Any, pt: Any, design: Design, params: dict[str, Any], media: Any, beta: Any, generated: dict[str, Any]) -> None:
+def _lift_likelihoods(
+    pm: Any,
+    pt: Any,
+    design: Design,
+    params: dict[str, Any],
+    media: Any,
+    beta: Any,
+    generated: dict[str, Any],
+) -> None:
     """Lift tests as a likelihood on the modelled incremental KPI over each test window."""
     for k, test in enumerate(design.spec.lift_tests):
         ci = design.index(test.channel)
@@ -207,8 +240,12 @@ def _lift_likelihoods(pm: Any, pt: Any, design: Design, params: dict[str, Any], 
             m_obs = design.x[:, ei]
             m_cf = pt.maximum(m_obs - generated[e][:, si], 0.0)
             w = channel_weights(pt, design, params, e)
-            full = channel_saturation(pt, design, params, e, adstock_series(pt, pt.as_tensor(m_obs), w, design.max_lag))
-            cf = channel_saturation(pt, design, params, e, adstock_series(pt, m_cf, w, design.max_lag))
+            full = channel_saturation(
+                pt, design, params, e, adstock_series(pt, pt.as_tensor(m_obs), w, design.max_lag)
+            )
+            cf = channel_saturation(
+                pt, design, params, e, adstock_series(pt, m_cf, w, design.max_lag)
+            )
             effect = effect + (beta[ei] * (full - cf))[window].sum()
         pm.Normal(f"lift_{k}", mu=effect * design.kpi_scale, sigma=test.se, observed=test.lift)
 
@@ -226,7 +263,9 @@ def _check_lift_tests(design: Design) -> None:
                 f"({d0.date()}..{d1.date()}); tests must fall inside the modelled period."
             )
         if not ((design.dates >= test.start) & (design.dates <= test.end)).any():
-            raise ConfigError(f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}.")
+            raise ConfigError(
+                f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}."
+            )
 
 
 # ---------------------------------------------------------------------- sampling
@@ -265,7 +304,9 @@ def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dic
             try:
                 import numpyro  # noqa: F401
             except ImportError:
-                raise ConfigError("sampler='numpyro' needs JAX and NumPyro: pip install 'mediamix[numpyro]'.") from None
+                raise ConfigError(
+                    "sampler='numpyro' needs JAX and NumPyro: pip install 'mediamix[numpyro]'."
+                ) from None
         with model:
             trace = pm.sample(
                 draws=spec.draws,
@@ -298,5 +339,9 @@ def _fit_map(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any]:
         dims = model.named_vars_to_dims.get(name, ())
         val = np.asarray(point[name])[None, None, ...]
         data_vars[name] = (("chain", "draw", *dims), val)
-    posterior = xr.Dataset(data_vars, coords={d: list(coords[d]) for name in keep for d in model.named_vars_to_dims.get(name, ())} | {"chain": [0], "draw": [0]})
+    posterior = xr.Dataset(
+        data_vars,
+        coords={d: list(coords[d]) for name in keep for d in model.named_vars_to_dims.get(name, ())}
+        | {"chain": [0], "draw": [0]},
+    )
     return posterior, xr.Dataset()

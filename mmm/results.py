@@ -70,11 +70,19 @@ class FitResult:
         """Marginal ROI of the next unit of spend at the spend level in ``window``; dims: channel."""
         return attribution.mroi(self, window, prob=prob)
 
-    def contributions(self, window: Any = None, by: str = "channel", prob: float = attribution.PROB) -> xr.Dataset:
+    def contributions(
+        self, window: Any = None, by: str = "channel", prob: float = attribution.PROB
+    ) -> xr.Dataset:
         """Weekly contributions (mean, lower, upper) by channel and baseline part, or by media type."""
         return attribution.contributions(self, window, by, prob)
 
-    def response_curves(self, channels: Any = None, n_points: int = 25, max_multiple: float = 2.0, window: Any = "last:13") -> xr.Dataset:
+    def response_curves(
+        self,
+        channels: Any = None,
+        n_points: int = 25,
+        max_multiple: float = 2.0,
+        window: Any = "last:13",
+    ) -> xr.Dataset:
         """Incremental KPI vs spend for each channel over ``window``; dims: channel, multiple."""
         return attribution.response_curves(self, channels, n_points, max_multiple, window)
 
@@ -126,11 +134,22 @@ class FitResult:
     def _repr_html_(self) -> str:
         table = self.summary()
         cur = self.dataset.channel_map.currency
-        cols = ["channel", "media", "spend", "contribution_mean", "roi_mean", "roi_lower", "roi_upper"]
+        cols = [
+            "channel",
+            "media",
+            "spend",
+            "contribution_mean",
+            "roi_mean",
+            "roi_lower",
+            "roi_upper",
+        ]
         body = table[cols].to_html(
             index=False,
             float_format=lambda v: f"{v:,.2f}",
-            formatters={"spend": lambda v: f"{cur}{v:,.0f}", "contribution_mean": lambda v: f"{cur}{v:,.0f}"},
+            formatters={
+                "spend": lambda v: f"{cur}{v:,.0f}",
+                "contribution_mean": lambda v: f"{cur}{v:,.0f}",
+            },
         )
         status = self.convergence().status
         return f"<div><p>{html.escape(repr(self))} — convergence: <strong>{status}</strong></p>{body}</div>"
@@ -148,17 +167,33 @@ class FitResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         enc = {v: {"zlib": True, "complevel": 4} for v in self.posterior.data_vars}
-        self.posterior.astype("float32" if self.info.get("float32") else "float64").to_netcdf(d / "posterior.nc", engine="h5netcdf", encoding=enc)
+        self.posterior.astype("float32" if self.info.get("float32") else "float64").to_netcdf(
+            d / "posterior.nc", engine="h5netcdf", encoding=enc
+        )
         stats = self.sample_stats
         if len(stats.data_vars):
-            stats = stats.assign({k: v.astype("int8") for k, v in stats.data_vars.items() if v.dtype == bool})
-            stats.to_netcdf(d / "sample_stats.nc", engine="h5netcdf", encoding={v: {"zlib": True} for v in stats.data_vars})
+            stats = stats.assign(
+                {k: v.astype("int8") for k, v in stats.data_vars.items() if v.dtype == bool}
+            )
+            stats.to_netcdf(
+                d / "sample_stats.nc",
+                engine="h5netcdf",
+                encoding={v: {"zlib": True} for v in stats.data_vars},
+            )
         data = self.dataset.data.copy()
-        data = data.assign_coords(social=data["social"].astype("int8"), has_cost=data["has_cost"].astype("int8"))
+        data = data.assign_coords(
+            social=data["social"].astype("int8"), has_cost=data["has_cost"].astype("int8")
+        )
         data.to_netcdf(d / "data.nc", engine="h5netcdf")
         (d / "channel_map.toml").write_text(self.dataset.channel_map.to_toml(), encoding="utf-8")
-        meta = {"format_version": FORMAT_VERSION, "spec": self.spec.to_dict(), "info": _jsonable(self.info)}
-        (d / "result.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "spec": self.spec.to_dict(),
+            "info": _jsonable(self.info),
+        }
+        (d / "result.json").write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         return d
 
     @classmethod
@@ -166,20 +201,30 @@ class FitResult:
         """Read a result written by :meth:`save`."""
         d = Path(directory)
         if not (d / "result.json").exists():
-            raise FileNotFoundError(f"{str(d)!r} holds no saved FitResult (result.json is missing).")
+            raise FileNotFoundError(
+                f"{str(d)!r} holds no saved FitResult (result.json is missing)."
+            )
         meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
         posterior = xr.load_dataset(d / "posterior.nc", engine="h5netcdf")
-        stats = xr.load_dataset(d / "sample_stats.nc", engine="h5netcdf") if (d / "sample_stats.nc").exists() else xr.Dataset()
+        stats = (
+            xr.load_dataset(d / "sample_stats.nc", engine="h5netcdf")
+            if (d / "sample_stats.nc").exists()
+            else xr.Dataset()
+        )
         if "diverging" in stats:
             stats["diverging"] = stats["diverging"].astype(bool)
         data = xr.load_dataset(d / "data.nc", engine="h5netcdf")
-        data = data.assign_coords(social=data["social"].astype(bool), has_cost=data["has_cost"].astype(bool))
+        data = data.assign_coords(
+            social=data["social"].astype(bool), has_cost=data["has_cost"].astype(bool)
+        )
         for c in ("channel", "control", "media", "platform"):
             if c in data.coords:
                 data = data.assign_coords({c: data[c].astype(str)})
         cmap = ChannelMap.from_toml((d / "channel_map.toml").read_text(encoding="utf-8"))
         dataset = MMMDataset(data, cmap)
-        return cls(posterior, stats, dataset, ModelSpec.from_dict(meta["spec"]), meta.get("info", {}))
+        return cls(
+            posterior, stats, dataset, ModelSpec.from_dict(meta["spec"]), meta.get("info", {})
+        )
 
 
 def _jsonable(obj: Any) -> Any:

@@ -48,14 +48,20 @@ def write_fit_tables(result: FitResult, run: str | Path) -> dict[str, Path]:
     run.mkdir(parents=True, exist_ok=True)
     roi = result.roi().to_dataframe().reset_index()
     roi["social"] = roi["social"].astype(bool)
-    paths = {"roi": run / "roi.csv", "contributions": run / "contributions.csv", "diagnostics": run / "diagnostics.json"}
+    paths = {
+        "roi": run / "roi.csv",
+        "contributions": run / "contributions.csv",
+        "diagnostics": run / "diagnostics.json",
+    }
     roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(paths["roi"], index=False)
     contrib = result.contributions().to_dataframe().reset_index()
     contrib.to_csv(paths["contributions"], index=False)
     diag = result.diagnostics().to_dict()
     diag["approximate"] = result.is_approximate
     diag["timing"] = {k: round(float(v), 3) for k, v in result.info.items() if k.endswith("_s")}
-    paths["diagnostics"].write_text(json.dumps(_clean(diag), indent=2, ensure_ascii=False), encoding="utf-8")
+    paths["diagnostics"].write_text(
+        json.dumps(_clean(diag), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return paths
 
 

@@ -71,7 +71,9 @@ def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
     if missing:
         raise ConfigError(f"Lift-test table lacks column(s) {missing}; it needs {need}.")
     return tuple(
-        LiftTest(str(r.channel), pd.Timestamp(r.start), pd.Timestamp(r.end), float(r.lift), float(r.se))
+        LiftTest(
+            str(r.channel), pd.Timestamp(r.start), pd.Timestamp(r.end), float(r.lift), float(r.se)
+        )
         for r in df.itertuples()
     )
 
@@ -115,7 +117,9 @@ class ModelSpec:
         if self.adstock not in ADSTOCKS:
             raise ConfigError(f"adstock == {self.adstock!r}; allowed: {', '.join(ADSTOCKS)}.")
         if self.saturation not in SATURATIONS:
-            raise ConfigError(f"saturation == {self.saturation!r}; allowed: {', '.join(SATURATIONS)}.")
+            raise ConfigError(
+                f"saturation == {self.saturation!r}; allowed: {', '.join(SATURATIONS)}."
+            )
         for ch, (ad, sat) in self.channel_transforms.items():
             if ad not in ADSTOCKS or sat not in SATURATIONS:
                 raise ConfigError(
@@ -123,22 +127,41 @@ class ModelSpec:
                     f"{', '.join(ADSTOCKS)} and saturation one of {', '.join(SATURATIONS)}."
                 )
         checks = [
-            (self.sampler in SAMPLERS, f"sampler == {self.sampler!r}; allowed: {', '.join(SAMPLERS)}."),
+            (
+                self.sampler in SAMPLERS,
+                f"sampler == {self.sampler!r}; allowed: {', '.join(SAMPLERS)}.",
+            ),
             (self.method in METHODS, f"method == {self.method!r}; allowed: {', '.join(METHODS)}."),
             (self.trend in TRENDS, f"trend == {self.trend!r}; allowed: {', '.join(TRENDS)}."),
-            (self.likelihood in LIKELIHOODS, f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}."),
+            (
+                self.likelihood in LIKELIHOODS,
+                f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}.",
+            ),
             (self.chains >= 1, f"chains == {self.chains}, must be >= 1."),
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
             (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
-            (0 < self.target_accept < 1, f"target_accept == {self.target_accept}, must be in (0, 1)."),
-            (self.holdout_periods >= 0, f"holdout_periods == {self.holdout_periods}, must be >= 0."),
+            (
+                0 < self.target_accept < 1,
+                f"target_accept == {self.target_accept}, must be in (0, 1).",
+            ),
+            (
+                self.holdout_periods >= 0,
+                f"holdout_periods == {self.holdout_periods}, must be >= 0.",
+            ),
             (self.fourier_modes >= 0, f"fourier_modes == {self.fourier_modes}, must be >= 0."),
-            (self.max_lag is None or self.max_lag >= 1, f"max_lag == {self.max_lag}, must be >= 1."),
+            (
+                self.max_lag is None or self.max_lag >= 1,
+                f"max_lag == {self.max_lag}, must be >= 1.",
+            ),
         ]
         for ok, msg in checks:
             if not ok:
                 raise ConfigError(msg)
-        for name, prior in {"roi_prior": self.roi_prior, "share_prior": self.share_prior, **self.channel_priors}.items():
+        for name, prior in {
+            "roi_prior": self.roi_prior,
+            "share_prior": self.share_prior,
+            **self.channel_priors,
+        }.items():
             if len(prior) != 2 or prior[0] <= 0 or prior[1] <= 0:
                 raise ConfigError(f"{name} == {prior!r}; expected (median, sigma), both > 0.")
 

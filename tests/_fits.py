@@ -18,7 +18,9 @@ from mmm.synthetic import SyntheticBrand, generate
 @lru_cache(maxsize=1)
 def small_brand() -> SyntheticBrand:
     """Two years of weekly data, four paid channels (two social), one owned, one earned."""
-    return generate(seed=3, weeks=104, channels=["tv", "search", "weibo", "douyin", "wechat_posts", "mentions"])
+    return generate(
+        seed=3, weeks=104, channels=["tv", "search", "weibo", "douyin", "wechat_posts", "mentions"]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -30,5 +32,7 @@ def small_result():  # type: ignore[no-untyped-def]
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence of a tiny test fit is not what these tests check
+        warnings.simplefilter(
+            "ignore"
+        )  # convergence of a tiny test fit is not what these tests check
         return MediaMixModel(spec).fit(ds)

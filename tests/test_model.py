@@ -22,13 +22,25 @@ from mmm.spec import LiftTest, ModelSpec
 def test_roi_table_has_intervals_in_currency_for_costed_channels() -> None:
     res = small_result()
     roi = res.roi().to_dataframe()
-    assert list(roi.index) == ["tv", "search", "weibo", "douyin"]  # paid only: owned/earned have no cost
+    assert list(roi.index) == [
+        "tv",
+        "search",
+        "weibo",
+        "douyin",
+    ]  # paid only: owned/earned have no cost
     assert (roi.roi_lower <= roi.roi_mean).all() and (roi.roi_mean <= roi.roi_upper).all()
     # total ROI = direct + via earned, and only social sources get an earned part
-    np.testing.assert_allclose(roi.roi_mean, roi.roi_direct_mean + roi.roi_via_earned_mean, rtol=1e-9)
+    np.testing.assert_allclose(
+        roi.roi_mean, roi.roi_direct_mean + roi.roi_via_earned_mean, rtol=1e-9
+    )
     assert (roi.loc[["tv", "search"], "roi_via_earned_mean"] == 0).all()
     assert (roi.loc[["weibo", "douyin"], "roi_via_earned_mean"] > 0).all()
-    spend = small_brand().data[["tv_spend", "search_spend", "weibo_spend", "douyin_spend"]].sum().to_numpy()
+    spend = (
+        small_brand()
+        .data[["tv_spend", "search_spend", "weibo_spend", "douyin_spend"]]
+        .sum()
+        .to_numpy()
+    )
     np.testing.assert_allclose(roi.spend.to_numpy(), spend)
 
 
@@ -74,8 +86,18 @@ def test_predict_future_continues_calendar_and_rejects_past_dates() -> None:
 
     res = small_result()
     dates = future_dates(res, 4)
-    fut = pd.DataFrame({"week": dates, "tv_spend": 1e5, "search_spend": 1e5, "weibo_spend": 5e4,
-                        "douyin_spend": 5e4, "wechat_posts": 3.0, "price_index": 1.0, "promo_festival": 0.0})
+    fut = pd.DataFrame(
+        {
+            "week": dates,
+            "tv_spend": 1e5,
+            "search_spend": 1e5,
+            "weibo_spend": 5e4,
+            "douyin_spend": 5e4,
+            "wechat_posts": 3.0,
+            "price_index": 1.0,
+            "promo_festival": 0.0,
+        }
+    )
     pred = res.predict(fut)
     assert list(pd.DatetimeIndex(pred["date"].values)) == list(dates)
     assert (pred["lower"] < pred["mean"]).all()
@@ -150,16 +172,22 @@ def test_stuck_chain_fails_even_when_others_are_fine() -> None:
 def test_lift_test_bad_input_is_named() -> None:
     ds = _dataset()
     with pytest.raises(ConfigError, match="unknown channel 'radio'"):
-        MediaMixModel(ModelSpec(lift_tests=(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4),))).build(ds)
+        MediaMixModel(
+            ModelSpec(lift_tests=(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4),))
+        ).build(ds)
     with pytest.raises(ConfigError, match="outside the data"):
-        MediaMixModel(ModelSpec(lift_tests=(LiftTest("tv", "2030-01-07", "2030-02-04", 1e5, 1e4),))).build(ds)
+        MediaMixModel(
+            ModelSpec(lift_tests=(LiftTest("tv", "2030-01-07", "2030-02-04", 1e5, 1e4),))
+        ).build(ds)
     with pytest.raises(ConfigError, match="se == -1"):
         LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -1)
 
 
 def test_lift_test_enters_the_likelihood() -> None:
     ds = _dataset()
-    model = MediaMixModel(ModelSpec(lift_tests=(LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5),))).build(ds)
+    model = MediaMixModel(
+        ModelSpec(lift_tests=(LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5),))
+    ).build(ds)
     assert "lift_0" in model.named_vars
 
 

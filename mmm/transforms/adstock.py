@@ -25,7 +25,11 @@ def lag_matrix(x: np.ndarray, max_lag: int, history: np.ndarray | None = None) -
     """
     x = np.asarray(x, dtype=float)
     t, c = x.shape
-    pad = np.zeros((max_lag - 1, c)) if history is None else np.asarray(history, dtype=float)[-(max_lag - 1) :]
+    pad = (
+        np.zeros((max_lag - 1, c))
+        if history is None
+        else np.asarray(history, dtype=float)[-(max_lag - 1) :]
+    )
     if len(pad) < max_lag - 1:
         pad = np.vstack([np.zeros((max_lag - 1 - len(pad), c)), pad])
     full = np.vstack([pad, x]) if max_lag > 1 else x
@@ -83,7 +87,7 @@ class GeometricAdstock(Adstock):
     name: ClassVar[str] = "geometric"
     params: ClassVar[dict[str, Prior]] = {"alpha": Prior("Beta", alpha=1.0, beta=3.0)}
 
-    def raw_weights(self, xp: Any, alpha: Any) -> Any:
+    def raw_weights(self, xp: Any, alpha: Any) -> Any:  # type: ignore[override]
         lags = np.arange(self.max_lag, dtype=float)
         return alpha[..., None] ** lags
 
@@ -100,7 +104,7 @@ class DelayedAdstock(Adstock):
         "theta": Prior("HalfNormal", sigma=2.0),
     }
 
-    def raw_weights(self, xp: Any, alpha: Any, theta: Any) -> Any:
+    def raw_weights(self, xp: Any, alpha: Any, theta: Any) -> Any:  # type: ignore[override]
         lags = np.arange(self.max_lag, dtype=float)
         return alpha[..., None] ** ((lags - theta[..., None]) ** 2)
 

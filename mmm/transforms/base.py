@@ -49,11 +49,14 @@ class Transform:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.__name__.endswith("Adstock") and cls.__name__ == "Adstock":
-            return
-        if "name" in cls.__dict__:
-            if not isinstance(cls.params, Mapping) or not all(isinstance(p, Prior) for p in cls.params.values()):
-                raise TypeError(f"{cls.__name__}.params must map parameter names to Prior objects")
+        declared = cls.__dict__.get("params")
+        if "name" in cls.__dict__ and (
+            not isinstance(declared, Mapping)
+            or not all(isinstance(p, Prior) for p in declared.values())
+        ):
+            raise TypeError(
+                f"{cls.__name__} must declare `params`, mapping parameter names to Prior objects"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -64,4 +67,6 @@ def get_transform(registry: Mapping[str, type[Transform]], name: str, kind: str)
     try:
         return registry[name]
     except KeyError:
-        raise ConfigError(f"Unknown {kind} {name!r}; allowed: {', '.join(sorted(registry))}.") from None
+        raise ConfigError(
+            f"Unknown {kind} {name!r}; allowed: {', '.join(sorted(registry))}."
+        ) from None

@@ -47,7 +47,7 @@ class HillSaturation(Saturation):
         "slope": Prior("LogNormal", mu=0.3, sigma=0.4),
     }
 
-    def apply(self, xp: Any, x: Any, half: Any, slope: Any) -> Any:
+    def apply(self, xp: Any, x: Any, half: Any, slope: Any) -> Any:  # type: ignore[override]
         return _sigmoid(xp, slope * (xp.log(x + LOG_FLOOR) - xp.log(half)))
 
 
@@ -57,8 +57,10 @@ class LogisticSaturation(Saturation):
     name: ClassVar[str] = "logistic"
     params: ClassVar[dict[str, Prior]] = {"lam": Prior("LogNormal", mu=0.0, sigma=0.8)}
 
-    def apply(self, xp: Any, x: Any, lam: Any) -> Any:
+    def apply(self, xp: Any, x: Any, lam: Any) -> Any:  # type: ignore[override]
         return xp.tanh(lam * x / 2.0)
 
 
-SATURATIONS: dict[str, type[Saturation]] = {cls.name: cls for cls in (HillSaturation, LogisticSaturation)}
+SATURATIONS: dict[str, type[Saturation]] = {
+    cls.name: cls for cls in (HillSaturation, LogisticSaturation)
+}
