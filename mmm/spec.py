@@ -94,7 +94,7 @@ class ModelSpec:
     max_lag: int | None = None
     channel_transforms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     roi_prior: tuple[float, float] = (1.0, 0.9)
-    share_prior: tuple[float, float] = (0.03, 1.0)
+    share_prior: tuple[float, float] = (0.05, 1.0)
     channel_priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     param_priors: Mapping[str, Prior] = field(default_factory=dict)
     trend: str = "linear"
@@ -110,7 +110,7 @@ class ModelSpec:
     draws: int = 1000
     tune: int = 1000
     seed: int = 0
-    target_accept: float = 0.85
+    target_accept: float = 0.9
     progress: bool = True
 
     def __post_init__(self) -> None:
@@ -187,5 +187,5 @@ class ModelSpec:
         d["channel_priors"] = {k: tuple(v) for k, v in d.get("channel_priors", {}).items()}
         d["param_priors"] = {k: Prior.from_dict(v) for k, v in d.get("param_priors", {}).items()}
         d["roi_prior"] = tuple(d.get("roi_prior", (1.0, 0.9)))
-        d["share_prior"] = tuple(d.get("share_prior", (0.03, 1.0)))
+        d["share_prior"] = tuple(d.get("share_prior", (0.05, 1.0)))
         return cls(**d)

@@ -42,8 +42,11 @@ class HillSaturation(Saturation):
     """
 
     name: ClassVar[str] = "hill"
+    #: ``half`` centred at 1.5× the mean input: brands rarely run a channel past half its
+    #: maximum effect. Centring it at the mean made always-on channels look saturated, so the
+    #: model inflated their effect and shrank the baseline (social ROI +30–40% on the generator).
     params: ClassVar[dict[str, Prior]] = {
-        "half": Prior("LogNormal", mu=0.0, sigma=0.6),
+        "half": Prior("LogNormal", mu=0.405, sigma=0.5),
         "slope": Prior("LogNormal", mu=0.3, sigma=0.4),
     }
 
