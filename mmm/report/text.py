@@ -1,0 +1,431 @@
+"""All wording of the report and the charts, and the number formats.
+
+Nothing else in :mod:`mmm.report` or :mod:`mmm.plotting` holds a user-facing sentence:
+section titles, explanations, banners, table headings and axis labels live here, so the
+report can be reworded (or translated) in one place. Money is written the way a budget
+review reads it: ``¥1.2M``, ``¥350K``, ``-¥80K``, with the currency of the channel map.
+
+Examples
+--------
+>>> money(1_234_567, "¥")
+'¥1.2M'
+>>> money(350_000, "¥")
+'¥350K'
+>>> money(-80_400, "$", signed=True)
+'-$80.4K'
+>>> pct(0.123, signed=True)
+'+12%'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+DASH = "–"
+
+# ---------------------------------------------------------------------- numbers
+
+
+def _bad(value: Any) -> bool:
+    try:
+        return value is None or not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def money(value: Any, currency: str = "¥", *, signed: bool = False) -> str:
+    """Format an amount of money compactly: ``¥1.2M``, ``¥350K``, ``¥12.5B``, ``¥870``.
+
+    Parameters
+    ----------
+    value : float
+        The amount (NaN or None give ``–``).
+    currency : str
+        Currency symbol put before the number.
+    signed : bool
+        Prefix positive amounts with ``+`` (negative ones always carry ``-``).
+    """
+    if _bad(value):
+        return DASH
+    v = float(value)
+    sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
+    a = abs(v)
+    if round(a) < 1000:
+        return f"{sign}{currency}{a:,.0f}"
+    for limit, suffix in ((1e3, "K"), (1e6, "M"), (1e9, "B")):
+        x = a / limit
+        if round(x) < 1000 or suffix == "B":
+            body = f"{x:,.0f}" if x >= 99.95 else f"{x:.1f}"
+            body = body.removesuffix(".0") if x >= 9.95 else body
+            return f"{sign}{currency}{body}{suffix}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def pct(value: Any, *, signed: bool = False, digits: int = 0) -> str:
+    """Format a fraction as a percentage (``0.123`` → ``12%``)."""
+    if _bad(value):
+        return DASH
+    return f"{float(value):{'+' if signed else ''}.{digits}%}"
+
+
+def probability(value: Any) -> str:
+    """A probability as a percentage that never rounds to certainty: ``>99%``, ``<1%``."""
+    if _bad(value):
+        return DASH
+    v = float(value)
+    if v > 0.99:
+        return ">99%"
+    if v < 0.01:
+        return "<1%"
+    return f"{v:.0%}"
+
+
+def ratio(value: Any, digits: int = 2) -> str:
+    """Format an ROI (revenue per unit of spend), e.g. ``2.35``."""
+    if _bad(value):
+        return DASH
+    return f"{float(value):,.{digits}f}"
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """Format a count or an activity total with thousands separators (``1.2M`` above a million)."""
+    if _bad(value):
+        return DASH
+    v = float(value)
+    if abs(v) >= 1e6:
+        return money(v, "")
+    return f"{v:,.{digits}f}"
+
+
+def interval(lower: Any, upper: Any, fmt: Any = ratio) -> str:
+    """``lower – upper`` with the given formatter (``–`` when either end is missing)."""
+    if _bad(lower) or _bad(upper):
+        return DASH
+    return f"{fmt(lower)} {DASH} {fmt(upper)}"
+
+
+def prob_label(prob: float) -> str:
+    """``0.9`` → ``90%``."""
+    return f"{prob:.0%}"
+
+
+# ---------------------------------------------------------------------- report frame
+
+DEFAULT_TITLE = "Marketing mix report"
+GENERATED = "Generated {when} by mmm {version}"
+DATA_RANGE = "Data {start} to {end} ({n} {unit})"
+QUARTER_LINE = "Reporting quarter {label}: {start} to {end} ({n} {unit}), compared with {prev_start} to {prev_end}"
+UNITS = {"W": ("week", "weeks"), "M": ("month", "months")}
+CONTENTS = "Contents"
+VS_LAST_QUARTER = "{change} vs last quarter"
+INTERVAL_NOTE = "90% interval {interval}"
+OF_KPI = "{share} of {kpi}"
+DATA_COLUMNS = {"item": "Item", "value": "Value"}
+CSV_LINK = "CSV"
+CSV_TITLE = "Download this table as CSV"
+NOT_AVAILABLE = "Not available."
+
+SECTIONS: dict[str, str] = {
+    "summary": "1. Executive summary",
+    "quarter": "2. Spend and results: this quarter vs last quarter",
+    "contributions": "3. What drove revenue",
+    "roi": "4. Return on investment by channel",
+    "earned": "5. Earned media",
+    "curves": "6. Response curves and marginal ROI",
+    "plan": "7. Recommended budget for next quarter",
+    "health": "8. Model health",
+    "appendix": "9. Method and data",
+}
+
+BADGE = "Model health: {status}"
+BADGE_HELP = {
+    "PASS": "All checks passed: the estimates can be used as they are.",
+    "REVIEW": "Some checks need a look before the numbers are used (see section 8).",
+    "FAIL": "At least one check failed: do not base decisions on these numbers yet (see section 8).",
+}
+FAIL_BANNER = "Model health FAIL — do not act on this report yet."
+FAIL_BANNER_DETAIL = "Failed checks: {checks}. What to do is in section 8, Model health."
+APPROX_BANNER = "APPROXIMATE — a quick point estimate (MAP), not a full Bayesian fit."
+APPROX_BANNER_DETAIL = (
+    "Intervals and probabilities are not available and every number may be off. "
+    "Refit with full sampling (method='mcmc') before using ROI or budget advice."
+)
+
+# ---------------------------------------------------------------------- 1. summary
+
+SUMMARY_SPEND = "This quarter ({label}) the brand spent {spend} on media ({spend_change} vs last quarter) and earned {revenue} in {kpi} ({revenue_change})."
+SUMMARY_MEDIA = "Media drove an estimated {media} of it ({share} of {kpi}); the rest is baseline demand (brand, season, price, promotions)."
+SUMMARY_MEDIA_UNITS = (
+    "Media drove an estimated {media} {kpi} ({share}); the rest is baseline demand."
+)
+SUMMARY_PAID = "Paid media returned {roi} per {currency}1 spent (90% interval {interval})."
+SUMMARY_BEST = "Best return: {channel} at {roi} per {currency}1 ({interval})."
+SUMMARY_BELOW = "Below break-even with at least 95% probability: {channels}."
+SUMMARY_SOCIAL = "Paid and owned social activity generated earned media worth {value} this quarter."
+SUMMARY_PLAN = "Top recommendation: {text}"
+SUMMARY_NO_PLAN = "No budget plan was computed for this report (see section 7)."
+PLAN_MOVE = "move {amount} from {source} to {target}: {uplift} expected {kpi} (90% interval {lo} to {hi}), {prob} probability of improvement."
+PLAN_MOVE_MORE = "{name} and {n} other channel(s)"
+PLAN_KEEP = "keep the current split: no shift improves expected {kpi} ({uplift}, {prob} probability of improvement)."
+MEDIA_TABLE = "What each media type drove this quarter"
+MEDIA_COLUMNS = {
+    "media": "Media",
+    "spend": "Spend",
+    "revenue": "Incremental {kpi}",
+    "revenue_interval": "90% interval",
+    "share": "Share of {kpi}",
+    "roi": "ROI",
+    "roi_interval": "ROI 90% interval",
+}
+MEDIA_NAMES = {"paid": "Paid", "owned": "Owned", "earned": "Earned", "baseline": "Baseline"}
+MEDIA_NOTE = "Incremental {kpi} counts each channel's direct effect, so earned media bought by paid social appears under earned. Owned and earned media without a cost have no ROI; their share of {kpi} is shown instead."
+
+# ---------------------------------------------------------------------- 2. quarter
+
+QUARTER_INTRO = "Spend, activity and attributed {kpi} by channel in {label} compared with the quarter before. ROI includes the earned media a channel generated."
+QUARTER_COLUMNS = {
+    "channel": "Channel",
+    "media": "Media",
+    "spend_previous": "Spend (last Q)",
+    "spend_current": "Spend (this Q)",
+    "spend_change_pct": "Spend change",
+    "activity_previous": "Activity (last Q)",
+    "activity_current": "Activity (this Q)",
+    "revenue_previous": "Attributed (last Q)",
+    "revenue_current": "Attributed (this Q)",
+    "revenue_change_pct": "Change",
+    "roi_previous": "ROI (last Q)",
+    "roi_current": "ROI (this Q)",
+}
+QUARTER_TOTAL = "All channels"
+QUARTER_KPI = "Total {kpi}"
+
+# ---------------------------------------------------------------------- 3. contributions
+
+CONTRIB_INTRO = (
+    "Weekly {kpi} split into baseline demand and the part each media type drove (posterior means)."
+)
+WATERFALL_INTRO = "How this quarter's expected {kpi} ({total}) builds up from baseline demand and each channel, grouped paid / owned / earned."
+WATERFALL_COLUMNS = {
+    "step": "Component",
+    "media": "Group",
+    "value": "Contribution",
+    "share": "Share",
+}
+WATERFALL_TOTAL = "Expected total"
+
+# ---------------------------------------------------------------------- 4. ROI
+
+ROI_INTRO = "ROI over the whole modelled period ({start} to {end}): {kpi} per {currency}1 spent, with 90% credible intervals, sorted. Right of the break-even line a channel earns back more than it costs. For social channels the light marker is the direct ROI and the bar the total including the earned media they generated."
+ROI_INTRO_UNITS = "Incremental {kpi} per {currency}1 spent over the whole modelled period, with 90% credible intervals."
+ROI_COLUMNS = {
+    "channel": "Channel",
+    "media": "Media",
+    "social": "Social",
+    "spend": "Spend",
+    "contribution_mean": "Incremental {kpi}",
+    "roi_mean": "ROI",
+    "roi_interval": "90% interval",
+    "roi_direct_mean": "Direct ROI",
+    "roi_via_earned_mean": "Via earned",
+    "p_above_breakeven": "P(ROI > 1)",
+}
+NO_COST_INTRO = "Channels without a cost have no ROI; their share of {kpi} over the same period:"
+NO_COST_COLUMNS = {
+    "channel": "Channel",
+    "media": "Media",
+    "contribution_mean": "Incremental {kpi}",
+    "share": "Share of {kpi}",
+    "share_interval": "90% interval",
+}
+
+# ---------------------------------------------------------------------- 5. earned
+
+EARNED_INTRO = "Earned media (shares, mentions, UGC) each source generated this quarter, and the {kpi} that earned media was worth. The rest of the earned activity is organic."
+EARNED_NONE = "The channel map has no earned channel driven by paid or owned media, so there is nothing to show here."
+EARNED_COLUMNS = {
+    "source": "Source",
+    "earned": "Earned channel",
+    "generated_mean": "Earned activity generated",
+    "generated_interval": "90% interval",
+    "value_mean": "Worth",
+    "value_interval": "90% interval",
+    "value_per_spend": "Worth per {currency}1 of source spend",
+}
+EARNED_TOTALS_COLUMNS = {
+    "earned": "Earned channel",
+    "activity": "Activity this quarter",
+    "generated": "Generated by sources",
+    "organic_share": "Organic share",
+    "contribution": "Worth (all earned activity)",
+}
+
+# ---------------------------------------------------------------------- 6. curves
+
+CURVES_INTRO = "Expected incremental {kpi} this quarter at different spend levels for each channel with a cost (90% band). The dot is this quarter's spend, the diamond the recommended spend. The slope is the marginal ROI: what the next {currency}1 returns."
+CURVES_NONE = "No channel with a cost had spend this quarter."
+MROI_COLUMNS = {
+    "channel": "Channel",
+    "spend_current": "Spend this quarter",
+    "mroi_mean": "Marginal ROI this quarter",
+    "mroi_interval": "90% interval",
+    "spend_recommended": "Recommended (same length)",
+    "mroi_recommended": "Marginal ROI at recommended",
+}
+
+# ---------------------------------------------------------------------- 7. plan
+
+PLAN_INTRO = (
+    "Budget plan for {start} to {end} ({weeks} weeks), total {budget}, objective: {objective}."
+)
+PLAN_NONE = "No budget plan was computed for this report. Run mmm optimize on the fit (or mmm.optimize.optimize_budget(result, BudgetScenario()) in Python) and pass the allocation to the report to fill this section."
+PLAN_UPLIFT = "Expected change in {kpi}: {uplift} (90% interval {lo} to {hi}); probability that the plan beats the current split: {prob}."
+PLAN_SOLVER = "The optimiser did not report success: {message}"
+PLAN_COLUMNS = {
+    "channel": "Channel",
+    "media": "Media",
+    "social": "Social",
+    "current_spend": "Current",
+    "recommended_spend": "Recommended",
+    "change": "Change",
+    "change_pct": "Change %",
+    "mroi_current": "mROI (current plan)",
+    "mroi_recommended": "mROI (recommended)",
+    "locked": "Locked",
+    "bounds": "Allowed range",
+}
+GROUP_COLUMNS = {
+    "group": "Group",
+    "current_spend": "Current",
+    "recommended_spend": "Recommended",
+    "change": "Change",
+    "change_pct": "Change %",
+}
+SHIFTS_INTRO = "Shifts by channel: social channels in colour, others in grey."
+UPLIFT_INTRO = "Distribution of the expected change in {kpi} under the plan (posterior draws)."
+
+# ---------------------------------------------------------------------- 8. health
+
+HEALTH_INTRO = "Every check is PASS, REVIEW or FAIL with what to do about it. Overall: {status}."
+HEALTH_COLUMNS = {
+    "check": "Check",
+    "status": "Status",
+    "message": "Finding",
+    "recommendation": "What to do",
+}
+FIT_INTRO = (
+    "Actual {kpi} against the model's expectation with its 90% predictive interval. {holdout}"
+)
+FIT_HOLDOUT = "The shaded final {n} {unit} were held out of the fit: holdout MAPE {mape}, {cover} of them inside the interval."
+FIT_NO_HOLDOUT = "No periods were held out, so out-of-sample accuracy is unmeasured."
+ACCURACY_COLUMNS = {"measure": "Measure", "value": "Value"}
+ACCURACY_ROWS = {
+    "r2": "In-sample R²",
+    "mape": "In-sample MAPE",
+    "coverage": "Share of periods inside the 90% predictive interval",
+    "holdout_mape": "Holdout MAPE",
+    "holdout_coverage": "Holdout periods inside the interval",
+    "holdout_periods": "Holdout periods",
+}
+
+# ---------------------------------------------------------------------- 9. appendix
+
+APPENDIX_DATA = "Data"
+APPENDIX_CHANNELS = "Channel map"
+APPENDIX_PRIORS = "Priors"
+APPENDIX_PRIORS_INTRO = "Effect priors are log-normal, stated on ROI for channels with a cost and on share of {kpi} for the others (median and log-scale sigma)."
+APPENDIX_SETTINGS = "Model and sampler settings"
+APPENDIX_VERSIONS = "Software"
+DATA_ROWS = {
+    "range": "Date range",
+    "periods": "Periods",
+    "frequency": "Frequency",
+    "kpi": "KPI column",
+    "kpi_type": "KPI type",
+    "controls": "Controls",
+    "holidays": "Holiday calendar",
+    "currency": "Currency",
+}
+FREQUENCY_NAMES = {"W": "weekly", "M": "monthly"}
+CHANNEL_COLUMNS = {
+    "channel": "Channel",
+    "media": "Media",
+    "social": "Social",
+    "platform": "Platform",
+    "spend_column": "Spend / cost column",
+    "activity_column": "Activity column",
+    "driven_by": "Driven by",
+}
+PRIOR_COLUMNS = {
+    "channel": "Channel",
+    "kind": "Prior on",
+    "median": "Median",
+    "sigma": "Sigma",
+    "source": "Set by",
+}
+PRIOR_KINDS = {"roi": "ROI", "share": "share of KPI"}
+PRIOR_SOURCES = {"spec": "model spec (per channel)", "map": "channel map", "default": "default"}
+SETTING_COLUMNS = {"setting": "Setting", "value": "Value"}
+VERSION_COLUMNS = {"package": "Package", "version": "Version"}
+YES, NO = "yes", "no"
+
+# ---------------------------------------------------------------------- charts
+
+AXIS_WEEK = "Week"
+AXIS_SPEND = "Spend ({currency})"
+AXIS_KPI = "{kpi} ({currency})"
+AXIS_ROI = "ROI ({kpi} per {currency}1)"
+AXIS_CHANGE = "Change in spend ({currency})"
+AXIS_UPLIFT = "Change in {kpi} ({currency})"
+AXIS_DRAWS = "Share of draws"
+AXIS_ACTIVITY = "Earned activity generated"
+LEGEND_ACTUAL = "Actual"
+LEGEND_EXPECTED = "Expected"
+LEGEND_INTERVAL = "90% predictive interval"
+LEGEND_HOLDOUT = "Holdout"
+LEGEND_BREAKEVEN = "Break-even"
+LEGEND_TOTAL_ROI = "Total ROI"
+LEGEND_DIRECT_ROI = "Direct ROI (social)"
+LEGEND_CURRENT = "Current spend"
+LEGEND_RECOMMENDED = "Recommended spend"
+LEGEND_LAST_Q = "Last quarter"
+LEGEND_THIS_Q = "This quarter"
+LEGEND_ZERO = "No change"
+LEGEND_MEAN = "Mean"
+TITLE_CONTRIB = "Baseline vs media"
+TITLE_WATERFALL = "Contributions this quarter"
+TITLE_ROI = "ROI with 90% intervals"
+TITLE_FIT = "Actual vs fitted"
+TITLE_QUARTER = "Spend by channel"
+TITLE_QUARTER_KPI = "Attributed {kpi}"
+TITLE_EARNED = "What earned media was worth"
+TITLE_SHIFTS = "Recommended shifts"
+TITLE_UPLIFT = "Expected uplift: {prob} probability of improvement"
+TITLE_CURVE = "{channel}: mROI {mroi}"
+
+
+def fill(template: str, **values: Any) -> str:
+    """``template.format(**values)`` that leaves unknown placeholders visible instead of failing."""
+
+    class _Keep(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    return template.format_map(_Keep(values))
+
+
+def columns(spec: Mapping[str, str], **values: Any) -> dict[str, str]:
+    """Column headings with placeholders (``{kpi}``, ``{currency}``) filled in."""
+    return {k: fill(v, **values) for k, v in spec.items()}
+
+
+def join_names(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b and c`` (at most ``limit`` names, then ``and N more``)."""
+    names = [str(n) for n in names]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
