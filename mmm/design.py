@@ -224,7 +224,7 @@ def fourier_features(dates: pd.DatetimeIndex, periods_per_year: float, modes: in
     """Yearly Fourier terms (periods, 2·modes) from the calendar (day of year), so they extrapolate."""
     if modes == 0:
         return np.zeros((len(dates), 0))
-    year_frac = (dates.dayofyear.values - 1) / 365.25
+    year_frac = (dates.day_of_year.values - 1) / 365.25
     cols = []
     for m in range(1, modes + 1):
         cols += [np.sin(2 * np.pi * m * year_frac), np.cos(2 * np.pi * m * year_frac)]
@@ -263,8 +263,17 @@ def holiday_features(
 
 
 # -------------------------------------------------------------------- forward model
-def _take(xp: Any, arr: Any, idx: np.ndarray, axis: int) -> Any:
-    return arr[..., idx] if axis == -1 else xp.take(arr, idx, axis=axis)
+def pick(arr: Any, idx: np.ndarray, size: int) -> Any:
+    """``arr[..., idx]`` along the last axis, as a basic slice whenever ``idx`` is contiguous.
+
+    Basic slices keep the compiled model small (advanced indexing is slow to compile).
+    """
+    idx = np.asarray(idx)
+    if len(idx) == size and np.array_equal(idx, np.arange(size)):
+        return arr
+    if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+        return arr[..., int(idx[0]) : int(idx[0]) + len(idx)]
+    return arr[..., idx]
 
 
 def saturated_media(
@@ -289,17 +298,18 @@ def saturated_media(
     for g in design.saturation_groups:
         tr = g.transform
         p = {name: params[g.param_name(name)][..., None, :] for name in tr.params}
-        parts.append(tr.apply(xp, _take(xp, adstocked, g.index, -1), **p))
+        parts.append(tr.apply(xp, pick(adstocked, g.index, len(design.channels)), **p))
         order.append(g.index)
     return _concat(xp, parts, order)
 
 
 def _concat(xp: Any, parts: list[Any], order: list[np.ndarray]) -> Any:
-    if len(parts) == 1 and np.array_equal(order[0], np.arange(len(order[0]))):
-        return parts[0]
+    """Concatenate per-group parts along the last axis and restore the channel order."""
     idx = np.concatenate(order)
-    inv = np.argsort(idx)
-    return xp.concatenate(parts, axis=-1)[..., inv]
+    joined = parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
+    if np.array_equal(idx, np.arange(len(idx))):
+        return joined
+    return joined[..., np.argsort(idx)]
 
 
 def adstock_series(xp: Any, series: Any, weights: Any, n_lag: int) -> Any:

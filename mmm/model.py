@@ -24,6 +24,7 @@ import numpy as np
 
 from mmm.dataset import MMMDataset
 from mmm.design import (
+    pick,
     Design,
     adstock_series,
     baseline,
@@ -137,7 +138,7 @@ def build_pymc_model(design: Design) -> Any:
         params.update(_baseline_priors(pm, design))
         base = baseline(pt, design, params)
         mu = sum(base.values()) + media.sum(axis=-1)
-        train = np.flatnonzero(design.train)
+        train = slice(0, int(design.train.sum()))  # the holdout is always the last periods
         if spec.likelihood == "lognormal":
             if np.any(design.y[train] <= 0):
                 raise ConfigError(
@@ -165,15 +166,21 @@ def _beta(pm: Any, pt: Any, design: Design, sat_total: Any) -> Any:
     if len(cost):
         med, sig = np.array([design.prior_for(design.channels[i]) for i in cost]).T
         roi = pm.LogNormal("roi", mu=np.log(med), sigma=sig, dims="cost_channel")
-        parts.append(roi * design.spend_total[cost] / (design.kpi_scale * sat_total[cost]))
+        parts.append(
+            roi
+            * design.spend_total[cost]
+            / (design.kpi_scale * pick(sat_total, cost, len(design.channels)))
+        )
         order.append(cost)
     if len(share):
         med, sig = np.array([design.prior_for(design.channels[i]) for i in share]).T
         sh = pm.LogNormal("share", mu=np.log(med), sigma=sig, dims="share_channel")
-        parts.append(sh * design.y.sum() / sat_total[share])
+        parts.append(sh * design.y.sum() / pick(sat_total, share, len(design.channels)))
         order.append(share)
     idx = np.concatenate(order)
-    beta = pt.concatenate(parts)[np.argsort(idx)] if len(parts) > 1 else parts[0]
+    beta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
+    if not np.array_equal(idx, np.arange(len(idx))):
+        beta = beta[np.argsort(idx)]
     return pm.Deterministic("beta", beta, dims="channel")
 
 
@@ -205,7 +212,9 @@ def _earned_likelihoods(
         gain = pm.HalfNormal(f"{e}_gain", 0.5, dims=f"{e}_source")
         level = pm.LogNormal(f"{e}_organic", np.log(0.5), 0.7)
         drift = pm.Normal(f"{e}_drift", 0.0, 0.5)
-        gen = sat[:, src] * gain[None, :]
+        select = np.zeros((len(design.channels), len(src)))
+        select[src, np.arange(len(src))] = 1.0
+        gen = pt.dot(sat, select) * gain[None, :]  # a product compiles faster than fancy indexing
         organic = level * pt.exp(drift * design.t)
         mu_m = organic + gen.sum(axis=-1)
         m = design.x[:, ei]
@@ -262,6 +271,11 @@ def _check_lift_tests(design: Design) -> None:
                 f"Lift test for {test.channel!r} runs {test.start.date()}..{test.end.date()}, outside the data "
                 f"({d0.date()}..{d1.date()}); tests must fall inside the modelled period."
             )
+        if not (np.isfinite(test.lift) and np.isfinite(test.se)):
+            raise ConfigError(
+                f"Lift test for {test.channel!r} ({test.start.date()}..{test.end.date()}): lift == {test.lift}, "
+                f"se == {test.se}; both must be finite numbers (lift in KPI units, se > 0)."
+            )
         if not ((design.dates >= test.start) & (design.dates <= test.end)).any():
             raise ConfigError(
                 f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}."
@@ -295,6 +309,7 @@ def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dic
             progress_bar=spec.progress,
             save_warmup=False,
             target_accept=spec.target_accept,
+            adaptation="low_rank",  # learns the posterior's correlations: ~2x fewer leapfrog steps here
         )
         timing["sample_s"] = time.perf_counter() - t1
     else:
