@@ -24,12 +24,12 @@ import numpy as np
 
 from mmm.dataset import MMMDataset
 from mmm.design import (
-    pick,
     Design,
     adstock_series,
     baseline,
     channel_saturation,
     channel_weights,
+    pick,
     saturated_media,
 )
 from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning, list_some
