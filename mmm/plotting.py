@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,8 @@ def styled[**P](fn: Callable[P, Figure]) -> Callable[P, Figure]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        if "ipykernel" in sys.modules:
+            import matplotlib.pyplot  # noqa: F401 - loads the notebook backend, which displays figures inline
         with mpl.rc_context(style()):
             fig = fn(*args, **kwargs)
             for ax in fig.axes:
