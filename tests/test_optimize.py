@@ -17,7 +17,6 @@ import pytest
 from _fits import small_brand, small_result
 from scipy.optimize import minimize
 
-import mmm.optimize as opt
 from mmm.attribution import simulate_window
 from mmm.dataset import MMMDataset
 from mmm.exceptions import ScenarioError
@@ -32,6 +31,10 @@ from mmm.optimize import (
     optimize_budget,
     write_allocation,
 )
+from mmm.optimize import solve as opt_solve
+from mmm.optimize.allocation import _money
+from mmm.optimize.response import _Response
+from mmm.optimize.scenario import _draws, _prepare
 from mmm.results import FitResult
 from mmm.synthetic import SyntheticBrand, generate
 
@@ -65,9 +68,9 @@ def _check_constraints(a: Allocation, budget: float, equal: bool = True) -> None
 def test_fast_response_equals_simulate_window(result: FitResult) -> None:
     """The optimiser's response (linear adstock trick) is attribution.simulate_window, summed."""
     sc = BudgetScenario()
-    prob = opt._prepare(result, sc)
-    params = opt._draws(result, sc)
-    resp = opt._Response(result, prob, params)
+    prob = _prepare(result, sc)
+    params = _draws(result, sc)
+    resp = _Response(result, prob, params)
     b = resp.basis(prob.shape)
     x = prob.current * np.array([1.2, 0.8, 1.1, 0.9])
     fast, _ = resp.evaluate(x, b)
@@ -79,8 +82,8 @@ def test_fast_response_equals_simulate_window(result: FitResult) -> None:
 
 def test_gradient_matches_finite_differences(result: FitResult) -> None:
     sc = BudgetScenario()
-    prob = opt._prepare(result, sc)
-    resp = opt._Response(result, prob, opt._draws(result, sc))
+    prob = _prepare(result, sc)
+    resp = _Response(result, prob, _draws(result, sc))
     b = resp.basis(prob.shape)
     x = prob.current * np.array([0.9, 1.1, 1.3, 0.7])
     _, g = resp.evaluate(x, b, grad=True)
@@ -249,14 +252,14 @@ def test_flighting_and_window_start(result: FitResult, alloc: Allocation) -> Non
 def test_solver_failure_is_reported_loudly(
     result: FitResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = opt.minimize
+    real = opt_solve.minimize
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         res = real(*args, **{**kwargs, "options": {"maxiter": 1}})
         res.success, res.message = False, "Iteration limit reached"
         return res
 
-    monkeypatch.setattr(opt, "minimize", failing)
+    monkeypatch.setattr(opt_solve, "minimize", failing)
     with pytest.warns(SolverWarning, match="did not converge"):
         a = optimize_budget(result)
     assert a.solver["success"] is False and "Iteration limit" in a.solver["message"]
@@ -394,8 +397,8 @@ def test_headline_wording() -> None:
         "Move ¥1.2M from tv and outdoor to douyin and kol: +¥900K expected revenue "
         "(90% interval ¥300K to ¥1.5M), 87% probability of improvement."
     )
-    assert opt._money(999_999.0) == "¥1.0M" and opt._money(-2.5e9, "$") == "-$2.5B"
-    assert opt._money(123.4) == "¥123" and opt._money(float("nan")) == "n/a"
+    assert _money(999_999.0) == "¥1.0M" and _money(-2.5e9, "$") == "-$2.5B"
+    assert _money(123.4) == "¥123" and _money(float("nan")) == "n/a"
     keep = headline_text(t.assign(change=0.0), (0.0, 0.0, 0.0), 0.0)
     assert keep.startswith("Keep the current split")
     more = headline_text(t.assign(change=[1e5, 2e5, 3e5, 4e5]), (1e5, 0.0, 2e5), 0.9)

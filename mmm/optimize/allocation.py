@@ -1,0 +1,281 @@
+"""Allocation: current vs recommended plan, its headline sentence, and its files.
+
+:class:`Allocation` is what :func:`~mmm.optimize.optimize_budget` and
+:func:`~mmm.optimize.evaluate_plan` return; :func:`_allocation` values both plans over the
+same posterior draws and assembles it; :func:`headline_text` words the result for people;
+:func:`write_allocation` writes ``allocation.csv`` and ``allocation.json``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from mmm.optimize.response import _Response
+    from mmm.optimize.scenario import BudgetScenario, _Problem
+    from mmm.results import FitResult
+
+PROB = 0.9
+#: columns of ``allocation.csv``; ``Allocation.table`` adds locked, lower_bound, upper_bound
+CSV_COLUMNS = ("channel", "media", "social", "current_spend", "recommended_spend", "change",
+               "change_pct", "mroi_current", "mroi_recommended")  # fmt: skip
+
+
+# ---------------------------------------------------------------------- allocation
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """Current vs recommended split of the paid budget, with uncertainty.
+
+    ``table`` has one row per paid channel: spend totals over the window in currency
+    (``current_spend``, ``recommended_spend``, ``change``, ``change_pct``), the marginal
+    ROI at each plan (extra expected revenue per extra unit of spend), ``locked`` and the
+    bounds. ``revenue_*`` are (mean, lower, upper) of each plan's expected incremental
+    revenue; ``uplift_*`` of their difference, ``uplift_draws`` per posterior sample;
+    ``prob_improvement`` is the probability that the new plan beats the current one on the
+    objective (profit for ``objective="profit"``, else revenue). ``weekly_*`` hold the
+    plans' spend per period (index: date, columns: channel).
+    """
+
+    table: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    weeks: int
+    budget: float
+    objective: str
+    risk: str
+    revenue_current: tuple[float, float, float]
+    revenue_recommended: tuple[float, float, float]
+    uplift_mean: float
+    uplift_lower: float
+    uplift_upper: float
+    prob_improvement: float
+    uplift_draws: np.ndarray
+    group_totals: pd.DataFrame
+    solver: dict[str, Any]
+    headline: str
+    weekly_current: pd.DataFrame
+    weekly_recommended: pd.DataFrame
+    currency: str = "¥"
+    mode: str = "optimized"
+    margin: float | None = None
+    profit_uplift: tuple[float, float, float] | None = None
+    prob: float = PROB
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The per-channel table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary: window, totals, revenue, uplift, probability, solver, groups, channels."""
+        t = self.table
+        uplift = (self.uplift_mean, self.uplift_lower, self.uplift_upper)
+        return {
+            "mode": self.mode,
+            "objective": self.objective,
+            "risk": self.risk,
+            "margin": self.margin,
+            "currency": self.currency,
+            "window": {"start": _iso(self.start), "end": _iso(self.end), "weeks": self.weeks},
+            "budget": _num(self.budget),
+            "totals": {
+                k: _num(t[k].sum()) for k in ("current_spend", "recommended_spend", "change")
+            },
+            "revenue_current": _trio(self.revenue_current),
+            "revenue_recommended": _trio(self.revenue_recommended),
+            "uplift": {**_trio(uplift), "prob": self.prob},
+            "prob_improvement": _num(self.prob_improvement),
+            "profit_uplift": None if self.profit_uplift is None else _trio(self.profit_uplift),
+            "solver": {k: _num(v) if isinstance(v, float) else v for k, v in self.solver.items()},
+            "headline": self.headline,
+            "groups": json.loads(self.group_totals.to_json(orient="records", force_ascii=False)),
+            "channels": json.loads(t.to_json(orient="records", force_ascii=False)),
+        }
+
+    def _formatted(self) -> pd.DataFrame:
+        t = self.table[list(CSV_COLUMNS)].copy()
+        for c in ("current_spend", "recommended_spend", "change"):
+            t[c] = [_money(v, self.currency) for v in t[c]]
+        t["change_pct"] = [f"{v:+.0%}" if np.isfinite(v) else "n/a" for v in t["change_pct"]]
+        return t.round(2)
+
+    def __str__(self) -> str:
+        ok = "converged" if self.solver.get("success") else "DID NOT CONVERGE"
+        return (
+            f"{self.headline}\nWindow {_iso(self.start)}..{_iso(self.end)} ({self.weeks} periods), "
+            f"budget {_money(self.budget, self.currency)}, objective {self.objective} ({self.risk}); "
+            f"solver {ok}: {self.solver.get('message', '')}\n{self._formatted().to_string(index=False)}"
+        )
+
+    def _repr_html_(self) -> str:
+        ok = self.solver.get("success")
+        warn = "" if ok else "<p><strong>The optimiser did not converge.</strong></p>"
+        table = self._formatted().to_html(index=False)
+        return f"<div><p><strong>{html.escape(self.headline)}</strong></p>{warn}{table}</div>"
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).date().isoformat()
+
+
+def _num(v: Any) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _trio(v: Sequence[float]) -> dict[str, float | None]:
+    return {k: _num(x) for k, x in zip(("mean", "lower", "upper"), v, strict=True)}
+
+
+# ---------------------------------------------------------------------- wording
+def _money(v: float, currency: str = "¥") -> str:
+    """``¥1.2M``, ``¥350K``, ``-¥2.5B``: short currency amounts for people."""
+    if not np.isfinite(v):
+        return "n/a"
+    sign, a = ("-" if v < 0 else ""), abs(float(v))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= size * 0.9995:  # so that 999,999 reads ¥1.0M, not ¥1000K
+            num = a / size
+            return f"{sign}{currency}{num:.{1 if num < 99.95 else 0}f}{suffix}"
+    return f"{sign}{currency}{a:.0f}"
+
+
+def _names(channels: Sequence[str]) -> str:
+    items = list(channels)
+    if len(items) > 3:
+        items = [*items[:3], f"{len(channels) - 3} more"]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def headline_text(table: pd.DataFrame, uplift: tuple[float, float, float], prob_improvement: float, *,
+                  currency: str = "¥", prob: float = PROB, mode: str = "optimized", solver_ok: bool = True,
+                  measure: str = "revenue", revenue_change: float | None = None) -> str:  # fmt: skip
+    """One sentence for people: what moves where, what it is worth, how sure we are.
+
+    ``uplift`` is (mean, lower, upper) of the change in ``measure`` ("revenue" or
+    "profit"); ``revenue_change`` adds the expected revenue change when the measure is profit.
+
+    >>> t = pd.DataFrame({"channel": ["tv", "douyin"], "change": [-1.2e6, 1.2e6]})
+    >>> headline_text(t, (9e5, 3e5, 1.5e6), 0.87)
+    'Move ¥1.2M from tv to douyin: +¥900K expected revenue (90% interval ¥300K to ¥1.5M), 87% probability of improvement.'
+    """
+    warn = "" if solver_ok else "WARNING: the optimiser did not converge; check before use. "
+    tol = 1e-3 * max(float(table["change"].abs().sum()), 1.0)
+    cut = table[table["change"] < -tol].sort_values("change")
+    add = table[table["change"] > tol].sort_values("change", ascending=False)
+    what_if = mode != "optimized"
+    if cut.empty and add.empty:
+        keep = f"Keep the current split: no move within the bounds is expected to add {measure}."
+        return warn + ("The plan matches the current one." if what_if else keep)
+    if cut.empty or add.empty:
+        total = float(table["change"].sum())
+        word = ("Adding" if what_if else "Add") if total > 0 else ("Cutting" if what_if else "Cut")
+        names = _names(list((add if total > 0 else cut)["channel"]))
+        move = f"{word} {_money(abs(total), currency)} {'to' if total > 0 else 'from'} {names}"
+    else:
+        moved = min(float(add["change"].sum()), float(-cut["change"].sum()))
+        names = f"from {_names(list(cut['channel']))} to {_names(list(add['channel']))}"
+        move = f"{'Moving' if what_if else 'Move'} {_money(moved, currency)} {names}"
+    m, lo, hi = uplift
+    signed = ("+" if m >= 0 else "-") + _money(abs(m), currency)
+    extra = ""
+    if revenue_change is not None:
+        extra = f" (expected revenue {'+' if revenue_change >= 0 else '-'}{_money(abs(revenue_change), currency)})"
+    return (
+        f"{warn}{move}: {signed} expected {measure} ({prob:.0%} interval {_money(lo, currency)} to "
+        f"{_money(hi, currency)}), {prob_improvement:.0%} probability of improvement{extra}."
+    )
+
+
+# ---------------------------------------------------------------------- assembly
+def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Response, shapes: tuple[np.ndarray, np.ndarray],
+                plans: tuple[np.ndarray, np.ndarray], solver: dict[str, Any], mode: str) -> Allocation:  # fmt: skip
+    """Value both plans over the same draws and assemble the tables and the headline."""
+    ds, (x_cur, x_new) = result.dataset, plans
+    b_cur, b_new = resp.basis(shapes[0]), resp.basis(shapes[1])
+    r0 = resp.evaluate(np.zeros_like(x_cur), b_cur)[0]
+    r_cur, g_cur = resp.evaluate(x_cur, b_cur, grad=True)
+    r_new, g_new = resp.evaluate(x_new, b_new, grad=True)
+
+    def trio(v: np.ndarray) -> tuple[float, float, float]:
+        lo, hi = np.quantile(v, [(1 - PROB) / 2, (1 + PROB) / 2])
+        return float(v.mean()), float(lo), float(hi)
+
+    media = ds.data["media"].values[prob.index].astype(str)
+    social = ds.data["social"].values[prob.index].astype(bool)
+    change = x_new - x_cur
+    pct = np.divide(change, x_cur, out=np.where(change == 0, 0.0, np.nan), where=x_cur > 0)
+    table = pd.DataFrame({
+        "channel": list(prob.channels), "media": media, "social": social,
+        "current_spend": x_cur, "recommended_spend": x_new, "change": change, "change_pct": pct,
+        "mroi_current": g_cur.mean(axis=0), "mroi_recommended": g_new.mean(axis=0),
+        "locked": prob.locked, "lower_bound": prob.lower, "upper_bound": prob.upper,
+    })  # fmt: skip
+    groups = []
+    kinds = {
+        "media": media,
+        "social": np.where(social, "social", "non-social"),
+        "total": np.full(len(media), "all paid"),
+    }
+    for kind, labels in kinds.items():
+        for name in dict.fromkeys(labels):
+            sel = labels == name
+            c, r = float(x_cur[sel].sum()), float(x_new[sel].sum())
+            groups.append({"kind": kind, "group": str(name), "channels": ", ".join(np.array(prob.channels)[sel]),
+                           "current_spend": c, "recommended_spend": r, "change": r - c, "change_pct": (r - c) / c if c > 0 else np.nan})  # fmt: skip
+    uplift = r_new - r_cur
+    u = trio(uplift)
+    profit = None if sc.margin is None else sc.margin * uplift - change.sum()
+    on_profit = profit is not None and sc.objective == "profit" and mode == "optimized"
+    gain = profit if on_profit and profit is not None else uplift
+    kw: dict[str, Any] = {"measure": "profit", "revenue_change": u[0]} if on_profit else {}
+    currency = ds.channel_map.currency
+    head = headline_text(
+        table,
+        trio(gain),
+        float((gain > 0).mean()),
+        currency=currency,
+        mode=mode,
+        solver_ok=bool(solver["success"]),
+        **kw,
+    )
+    dates = pd.DatetimeIndex(prob.dates, name="date")
+    return Allocation(
+        table=table, start=dates[0], end=dates[-1], weeks=len(dates), budget=prob.budget if mode == "optimized" else float(x_new.sum()),
+        objective=sc.objective if mode == "optimized" else "what-if", risk=sc.risk,
+        revenue_current=trio(r_cur - r0), revenue_recommended=trio(r_new - r0),
+        uplift_mean=u[0], uplift_lower=u[1], uplift_upper=u[2], prob_improvement=float((gain > 0).mean()),
+        uplift_draws=uplift, group_totals=pd.DataFrame(groups), solver=solver, headline=head,
+        weekly_current=pd.DataFrame(shapes[0] * x_cur, index=dates, columns=list(prob.channels)),
+        weekly_recommended=pd.DataFrame(shapes[1] * x_new, index=dates, columns=list(prob.channels)),
+        currency=currency, mode=mode, margin=sc.margin, profit_uplift=None if profit is None else trio(profit),
+    )  # fmt: skip
+
+
+def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
+    """Write ``allocation.csv`` (per channel, spend totals over the window) and ``allocation.json``.
+
+    The CSV has the columns of ``CSV_COLUMNS``; the JSON is :meth:`Allocation.to_dict`
+    (planning window, totals, expected revenue and uplift with 90% intervals, probability
+    of improvement, solver status, headline).
+
+    Returns
+    -------
+    dict
+        ``{"csv": path, "json": path}``.
+    """
+    d = Path(run_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": d / "allocation.csv", "json": d / "allocation.json"}
+    allocation.table[list(CSV_COLUMNS)].to_csv(paths["csv"], index=False, encoding="utf-8")
+    text = json.dumps(allocation.to_dict(), indent=2, ensure_ascii=False)
+    paths["json"].write_text(text, encoding="utf-8")
+    return paths
