@@ -343,20 +343,21 @@ def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dic
 
 
 def _fit_map(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any]:
+    """Maximum a posteriori point as a one-draw 'posterior' (chain=1, draw=1)."""
     import pymc as pm
     import xarray as xr
 
     with model:
-        point = pm.find_MAP(progressbar=spec.progress, random_seed=spec.seed, jitter=False)
-    coords = model.coords
-    data_vars = {}
-    for name in keep:
-        dims = model.named_vars_to_dims.get(name, ())
-        val = np.asarray(point[name])[None, None, ...]
-        data_vars[name] = (("chain", "draw", *dims), val)
-    posterior = xr.Dataset(
-        data_vars,
-        coords={d: list(coords[d]) for name in keep for d in model.named_vars_to_dims.get(name, ())}
-        | {"chain": [0], "draw": [0]},
+        found = pm.find_MAP(
+            progressbar=spec.progress,
+            random_seed=spec.seed,
+            jitter=False,
+            return_inferencedata=True,
+        )
+    posterior = found["posterior"].to_dataset()[keep]
+    posterior.attrs = {}
+    opt = found["optimizer_result"]
+    stats = xr.Dataset(
+        attrs={"map_success": int(bool(opt["success"])), "map_message": str(opt["message"].values)}
     )
-    return posterior, xr.Dataset()
+    return posterior, stats
