@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,14 @@ from scipy.optimize import minimize
 from mmm.attribution import simulate_window
 from mmm.dataset import MMMDataset
 from mmm.exceptions import ScenarioError
+from mmm.identify import PRIOR, WEAK, WELL, Identifiability, identifiability
 from mmm.optimize import (
     CSV_COLUMNS,
+    IDENT_COLUMNS,
     Allocation,
     BudgetScenario,
     SolverWarning,
+    caveat,
     current_spend,
     evaluate_plan,
     headline_text,
@@ -40,6 +44,7 @@ from mmm.synthetic import SyntheticBrand, generate
 
 PAID = ["tv", "search", "weibo", "douyin"]
 TAIL = 16  # carry-over weeks after the window (adstock + earned adstock, 2 x 7 lags)
+CAP = {WELL: 0.3, WEAK: 0.15, PRIOR: 0.10}  # default relative bound by class (max_change 0.3)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +55,19 @@ def result() -> FitResult:
 @pytest.fixture(scope="module")
 def alloc(result: FitResult) -> Allocation:
     return optimize_budget(result)
+
+
+@pytest.fixture(scope="module")
+def ident(result: FitResult) -> Identifiability:
+    return identifiability(result)
+
+
+def _forced(ident: Identifiability, **classes: str) -> Identifiability:
+    """``ident`` with the given channels' classes replaced (the others well identified)."""
+    table = ident.table.copy()
+    table["class"] = [classes.get(c, WELL) for c in table["channel"]]
+    table["reason"] = ["forced in a test" if c in classes else "" for c in table["channel"]]
+    return replace(ident, table=table)
 
 
 def _check_constraints(a: Allocation, budget: float, equal: bool = True) -> None:
@@ -107,9 +125,14 @@ def test_default_allocation(result: FitResult, alloc: Allocation) -> None:
     assert alloc.solver["success"] and alloc.solver["seconds"] > 0
     _check_constraints(alloc, alloc.budget)
     t = alloc.table
-    assert list(t.columns) == [*CSV_COLUMNS, "locked", "lower_bound", "upper_bound"]
-    np.testing.assert_allclose(t["lower_bound"], cur.to_numpy() * 0.7)
-    np.testing.assert_allclose(t["upper_bound"], cur.to_numpy() * 1.3)
+    assert list(t.columns) == [
+        *CSV_COLUMNS, "locked", "lower_bound", "upper_bound", *IDENT_COLUMNS
+    ]  # fmt: skip
+    # the small fit's own classes (measured inside optimize_budget) set the default bounds
+    assert set(t["identifiability"]) <= set(CAP) and (t["identifiability"] != "").all()
+    cap = t["identifiability"].map(CAP).to_numpy()
+    np.testing.assert_allclose(t["lower_bound"], cur.to_numpy() * (1 - cap))
+    np.testing.assert_allclose(t["upper_bound"], cur.to_numpy() * (1 + cap))
     np.testing.assert_allclose(t["change"], t["recommended_spend"] - t["current_spend"])
     assert alloc.uplift_mean > 0 and alloc.prob_improvement > 0.5
     assert alloc.uplift_lower < alloc.uplift_mean < alloc.uplift_upper
@@ -144,6 +167,7 @@ def test_results_identical_for_same_seed(result: FitResult, alloc: Allocation) -
     again = optimize_budget(result)
     pd.testing.assert_frame_equal(again.table, alloc.table)
     np.testing.assert_array_equal(again.uplift_draws, alloc.uplift_draws)
+    assert again.caveats == alloc.caveats and again.solver["notes"] == alloc.solver["notes"]
     sub = BudgetScenario(n_draws=120, seed=5)
     a, b = optimize_budget(result, sub), optimize_budget(result, sub)
     assert len(a.uplift_draws) == 120
@@ -268,6 +292,110 @@ def test_solver_failure_is_reported_loudly(
     assert not np.allclose(a.table["recommended_spend"], a.budget / 4)  # never a silent equal split
 
 
+# ---------------------------------------------------------------------- identifiability
+def test_weak_and_prior_dominated_channels_get_tighter_default_bounds(
+    result: FitResult, ident: Identifiability
+) -> None:
+    forced = _forced(ident, search=WEAK, weibo=PRIOR)
+    a = optimize_budget(result, ident=forced)
+    assert a.solver["success"]
+    _check_constraints(a, a.budget)
+    cur = current_spend(result)
+    t = a.table.set_index("channel")
+    for ch, cap in {"tv": 0.3, "search": 0.15, "weibo": 0.10, "douyin": 0.3}.items():
+        assert t.loc[ch, "lower_bound"] == pytest.approx(cur[ch] * (1 - cap))
+        assert t.loc[ch, "upper_bound"] == pytest.approx(cur[ch] * (1 + cap))
+    assert list(t["identifiability"]) == [WELL, WEAK, PRIOR, WELL]
+    assert "search (±15%) and weibo (±10%) are held" in a.solver["notes"][0]
+    # every move on a forced channel is annotated and listed as a caveat naming it
+    for ch, cls in (("search", WEAK), ("weibo", PRIOR)):
+        moved = abs(t.loc[ch, "change_pct"]) >= 0.01
+        assert (t.loc[ch, "evidence"] != "") == moved
+        if moved:
+            text = caveat(ch, t.loc[ch, "change"], cls, a.currency)
+            assert text in a.caveats and text in str(a) and "What to test next quarter" in text
+    assert (t.loc[["tv", "douyin"], "evidence"] == "").all()
+    assert len(a.caveats) == (t["evidence"] != "").sum() >= 1
+    assert "Caveats" in a._repr_html_() and json.loads(json.dumps(a.to_dict()))["caveats"]
+    # a smaller max_change is never widened by the class caps
+    b = optimize_budget(result, BudgetScenario(max_change=0.12), ident=forced)
+    tb = b.table.set_index("channel")
+    assert tb.loc["search", "upper_bound"] == pytest.approx(cur["search"] * 1.12)
+    assert tb.loc["weibo", "upper_bound"] == pytest.approx(cur["weibo"] * 1.10)
+
+
+def test_explicit_bounds_and_locks_win_over_identifiability(
+    result: FitResult, ident: Identifiability
+) -> None:
+    cur = current_spend(result)
+    forced = _forced(ident, search=PRIOR, weibo=PRIOR, douyin=WEAK)
+    sc = BudgetScenario(bounds={"search": (cur["search"] * 0.5, None)}, locked=["weibo"])
+    t = optimize_budget(result, sc, ident=forced).table.set_index("channel")
+    assert t.loc["search", "lower_bound"] == pytest.approx(cur["search"] * 0.5)
+    assert t.loc["search", "upper_bound"] == pytest.approx(cur["search"] * 1.3)  # max_change side
+    assert t.loc["weibo", "locked"] and t.loc["weibo", "upper_bound"] == cur["weibo"]
+    assert t.loc["douyin", "upper_bound"] == pytest.approx(cur["douyin"] * 1.15)
+
+
+def test_identifiability_off_keeps_max_change(
+    result: FitResult, ident: Identifiability, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cur = current_spend(result).to_numpy()
+    forced = _forced(ident, search=PRIOR, weibo=PRIOR)
+    off = BudgetScenario(identifiability=False)
+    a = optimize_budget(result, off, ident=forced)  # annotates, tightens nothing
+    np.testing.assert_allclose(a.table["upper_bound"], cur * 1.3)
+    assert list(a.table["identifiability"]) == [WELL, PRIOR, PRIOR, WELL]
+    assert a.solver["notes"] == []
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("identifiability must not be measured")
+
+    monkeypatch.setattr("mmm.identify.identifiability", boom)
+    b = optimize_budget(result, off)
+    np.testing.assert_allclose(b.table["lower_bound"], cur * 0.7)
+    assert (b.table["identifiability"] == "").all() and b.caveats == ()
+    np.testing.assert_allclose(b.table["recommended_spend"], a.table["recommended_spend"])
+
+
+def test_a_map_result_is_optimised_with_a_note(result: FitResult) -> None:
+    point = replace(result, posterior=result.posterior.isel(chain=[0], draw=[0]))
+    a = optimize_budget(point)
+    assert a.solver["success"]
+    _check_constraints(a, a.budget)
+    np.testing.assert_allclose(a.table["upper_bound"], current_spend(result).to_numpy() * 1.3)
+    assert (a.table["identifiability"] == "").all() and a.caveats == ()
+    (note,) = a.solver["notes"]
+    assert "Identifiability was not measured" in note and "±30%" in note
+    assert note in str(a) and json.dumps(a.to_dict())
+
+
+def test_what_if_is_annotated_but_never_changed(result: FitResult, ident: Identifiability) -> None:
+    cur = current_spend(result)
+    plan = {"search": cur["search"] * 1.4, "tv": cur["tv"] - cur["search"] * 0.4}
+    a = evaluate_plan(result, plan, ident=_forced(ident, search=WEAK))
+    t = a.table.set_index("channel")
+    assert t.loc["search", "recommended_spend"] == plan["search"]
+    assert t.loc["tv", "recommended_spend"] == plan["tv"]
+    assert t.loc["search", "upper_bound"] == pytest.approx(cur["search"] * 1.15)
+    (text,) = a.caveats
+    assert text.startswith("The +¥") and "to search rests on a weakly identified ROI" in text
+    assert "beyond the ±15% the optimiser allows for search" in text
+
+
+def test_tight_bounds_that_miss_the_budget_say_why(
+    result: FitResult, ident: Identifiability
+) -> None:
+    forced = _forced(ident, tv=PRIOR, search=PRIOR, weibo=PRIOR, douyin=PRIOR)
+    budget = current_spend(result).sum() * 1.2
+    with pytest.raises(
+        ScenarioError, match=r"are held near their current spend.*identifiability=False"
+    ):
+        optimize_budget(result, BudgetScenario(budget=budget), ident=forced)
+    off = optimize_budget(result, BudgetScenario(budget=budget, identifiability=False))
+    _check_constraints(off, budget)
+
+
 # ---------------------------------------------------------------------- what-if plans
 def test_evaluate_plan_move_tv_to_weibo(result: FitResult) -> None:
     cur = current_spend(result)
@@ -358,11 +486,12 @@ def test_bad_scenarios_against_the_data(result: FitResult) -> None:
 # ---------------------------------------------------------------------- outputs
 def test_write_allocation(alloc: Allocation, tmp_path: Any) -> None:
     paths = write_allocation(alloc, tmp_path / "run")
-    csv = pd.read_csv(paths["csv"])
+    csv = pd.read_csv(paths["csv"], keep_default_na=False)
     assert list(csv.columns) == [
         "channel", "media", "social", "current_spend", "recommended_spend", "change",
-        "change_pct", "mroi_current", "mroi_recommended",
+        "change_pct", "mroi_current", "mroi_recommended", "identifiability", "evidence",
     ]  # fmt: skip
+    assert list(csv["identifiability"]) == list(alloc.table["identifiability"])
     assert list(csv["channel"]) == PAID
     np.testing.assert_allclose(csv["recommended_spend"].sum(), alloc.budget)
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
@@ -376,6 +505,7 @@ def test_write_allocation(alloc: Allocation, tmp_path: Any) -> None:
     assert doc["uplift"]["mean"] == pytest.approx(alloc.uplift_mean)
     assert doc["prob_improvement"] == pytest.approx(alloc.prob_improvement)
     assert doc["solver"]["success"] is True and doc["headline"] == alloc.headline
+    assert doc["caveats"] == list(alloc.caveats) and isinstance(doc["solver"]["notes"], list)
     assert len(doc["channels"]) == 4 and doc["groups"][0]["kind"] == "media"
 
 
@@ -403,6 +533,9 @@ def test_headline_wording() -> None:
     assert keep.startswith("Keep the current split")
     more = headline_text(t.assign(change=[1e5, 2e5, 3e5, 4e5]), (1e5, 0.0, 2e5), 0.9)
     assert more.startswith("Add ¥1.0M to kol, douyin, outdoor and 1 more")
+    assert caveat("tv", -1.2e6, PRIOR, "$").startswith(
+        "The $1.2M cut from tv rests on a prior-dominated ROI: the estimate is mostly our prior"
+    )
 
 
 # ---------------------------------------------------------------------- recovery of the true optimum

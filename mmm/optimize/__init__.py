@@ -18,6 +18,12 @@ interval and the probability that the new plan beats the current one.
   through the linearity of adstock so values and exact gradients are cheap.
 * **Solver**: SciPy SLSQP from the current plan, on the posterior mean or, with
   ``risk="lower"``, on mean − 1.645 sd of the uplift; convergence is checked and reported.
+* **Identifiability**: the optimiser does not move large amounts of budget on the strength
+  of a prior alone. Channels that :func:`mmm.identify.identifiability` classes weakly
+  identified or prior-dominated keep tighter default bounds (±15% / ±10%; explicit
+  ``bounds`` win; ``BudgetScenario(identifiability=False)`` turns this off), and the
+  allocation's ``identifiability`` / ``evidence`` columns and ``caveats`` say which moves
+  rest on them. Pass a precomputed ``ident=`` to skip measuring it again.
 
 >>> alloc = optimize_budget(result, BudgetScenario(max_change=0.3))  # doctest: +SKIP
 >>> alloc.headline  # doctest: +SKIP
@@ -32,8 +38,10 @@ entry points) and :mod:`~mmm.optimize.allocation` (:class:`Allocation`, headline
 
 from mmm.optimize.allocation import (
     CSV_COLUMNS,
+    IDENT_COLUMNS,
     PROB,
     Allocation,
+    caveat,
     headline_text,
     write_allocation,
 )
@@ -48,6 +56,7 @@ from mmm.optimize.solve import (
 
 __all__ = [
     "CSV_COLUMNS",
+    "IDENT_COLUMNS",
     "MAX_GAP",
     "OBJECTIVES",
     "PROB",
@@ -56,6 +65,7 @@ __all__ = [
     "Allocation",
     "BudgetScenario",
     "SolverWarning",
+    "caveat",
     "current_spend",
     "evaluate_plan",
     "headline_text",

@@ -19,15 +19,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mmm.identify import MAX_CHANGE, PRIOR, annotate_moves
+
 if TYPE_CHECKING:
+    from mmm.identify import Identifiability
     from mmm.optimize.response import _Response
     from mmm.optimize.scenario import BudgetScenario, _Problem
     from mmm.results import FitResult
 
 PROB = 0.9
-#: columns of ``allocation.csv``; ``Allocation.table`` adds locked, lower_bound, upper_bound
+#: the required first columns of ``allocation.csv``; ``Allocation.table`` adds locked,
+#: lower_bound, upper_bound, then :data:`IDENT_COLUMNS`
 CSV_COLUMNS = ("channel", "media", "social", "current_spend", "recommended_spend", "change",
                "change_pct", "mroi_current", "mroi_recommended")  # fmt: skip
+#: per-channel identifiability class and the note on its move (empty when not measured);
+#: also written to ``allocation.csv`` after :data:`CSV_COLUMNS`
+IDENT_COLUMNS = ("identifiability", "evidence")
+#: the report section that lists the lift tests to run (caveats point to it)
+TEST_SECTION = "What to test next quarter"
 
 
 # ---------------------------------------------------------------------- allocation
@@ -37,8 +46,11 @@ class Allocation:
 
     ``table`` has one row per paid channel: spend totals over the window in currency
     (``current_spend``, ``recommended_spend``, ``change``, ``change_pct``), the marginal
-    ROI at each plan (extra expected revenue per extra unit of spend), ``locked`` and the
-    bounds. ``revenue_*`` are (mean, lower, upper) of each plan's expected incremental
+    ROI at each plan (extra expected revenue per extra unit of spend), ``locked``, the
+    bounds, and each channel's ``identifiability`` class with the ``evidence`` note on its
+    move (both empty when identifiability was not measured). ``caveats`` lists, in plain
+    words, the moves that rest on weakly identified or prior-dominated channels.
+    ``revenue_*`` are (mean, lower, upper) of each plan's expected incremental
     revenue; ``uplift_*`` of their difference, ``uplift_draws`` per posterior sample;
     ``prob_improvement`` is the probability that the new plan beats the current one on the
     objective (profit for ``objective="profit"``, else revenue). ``weekly_*`` hold the
@@ -69,6 +81,7 @@ class Allocation:
     margin: float | None = None
     profit_uplift: tuple[float, float, float] | None = None
     prob: float = PROB
+    caveats: tuple[str, ...] = ()
 
     def to_dataframe(self) -> pd.DataFrame:
         """The per-channel table (a copy)."""
@@ -96,12 +109,16 @@ class Allocation:
             "profit_uplift": None if self.profit_uplift is None else _trio(self.profit_uplift),
             "solver": {k: _num(v) if isinstance(v, float) else v for k, v in self.solver.items()},
             "headline": self.headline,
+            "caveats": list(self.caveats),
             "groups": json.loads(self.group_totals.to_json(orient="records", force_ascii=False)),
             "channels": json.loads(t.to_json(orient="records", force_ascii=False)),
         }
 
     def _formatted(self) -> pd.DataFrame:
-        t = self.table[list(CSV_COLUMNS)].copy()
+        cols = list(CSV_COLUMNS)
+        if "identifiability" in self.table and self.table["identifiability"].astype(bool).any():
+            cols.append("identifiability")
+        t = self.table[cols].copy()
         for c in ("current_spend", "recommended_spend", "change"):
             t[c] = [_money(v, self.currency) for v in t[c]]
         t["change_pct"] = [f"{v:+.0%}" if np.isfinite(v) else "n/a" for v in t["change_pct"]]
@@ -109,17 +126,28 @@ class Allocation:
 
     def __str__(self) -> str:
         ok = "converged" if self.solver.get("success") else "DID NOT CONVERGE"
-        return (
+        text = (
             f"{self.headline}\nWindow {_iso(self.start)}..{_iso(self.end)} ({self.weeks} periods), "
             f"budget {_money(self.budget, self.currency)}, objective {self.objective} ({self.risk}); "
             f"solver {ok}: {self.solver.get('message', '')}\n{self._formatted().to_string(index=False)}"
         )
+        for title, items in (("Caveats", self.caveats), ("Notes", self.solver.get("notes", ()))):
+            if items:
+                text += f"\n{title}:" + "".join(f"\n  - {c}" for c in items)
+        return text
 
     def _repr_html_(self) -> str:
         ok = self.solver.get("success")
         warn = "" if ok else "<p><strong>The optimiser did not converge.</strong></p>"
         table = self._formatted().to_html(index=False)
-        return f"<div><p><strong>{html.escape(self.headline)}</strong></p>{warn}{table}</div>"
+        extra = ""
+        for title, items in (("Caveats", self.caveats), ("Notes", self.solver.get("notes", ()))):
+            if items:
+                lis = "".join(f"<li>{html.escape(c)}</li>" for c in items)
+                extra += f"<p><strong>{title}</strong></p><ul>{lis}</ul>"
+        return (
+            f"<div><p><strong>{html.escape(self.headline)}</strong></p>{warn}{table}{extra}</div>"
+        )
 
 
 def _iso(ts: pd.Timestamp) -> str:
@@ -195,9 +223,52 @@ def headline_text(table: pd.DataFrame, uplift: tuple[float, float, float], prob_
     )
 
 
+def caveat(channel: str, change: float, cls: str, currency: str = "¥", beyond: str = "") -> str:
+    """One plain-words caveat on a move that rests on a channel the data cannot pin down.
+
+    ``beyond`` (e.g. ``"±15%"``) adds that the move exceeds the bound the optimiser would allow.
+
+    >>> caveat("search", 3e5, "weakly identified")
+    "The +¥300K to search rests on a weakly identified ROI: the data cannot pin it down; see 'What to test next quarter'."
+    >>> caveat("tv", -1.2e6, "prior-dominated")[:60]
+    'The ¥1.2M cut from tv rests on a prior-dominated ROI: the es'
+    """
+    money = _money(abs(change), currency)
+    move = f"+{money} to {channel}" if change >= 0 else f"{money} cut from {channel}"
+    why = (
+        "a prior-dominated ROI: the estimate is mostly our prior, not the data"
+        if cls == PRIOR
+        else "a weakly identified ROI: the data cannot pin it down"
+    )
+    text = f"The {move} rests on {why}; see '{TEST_SECTION}'."
+    if beyond:
+        text += f" The move goes beyond the {beyond} the optimiser allows for {channel}."
+    return text
+
+
 # ---------------------------------------------------------------------- assembly
+def _annotate(
+    table: pd.DataFrame, ident: Identifiability | None, currency: str, mode: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Add :data:`IDENT_COLUMNS` (empty without ``ident``) and list the caveats on the moves."""
+    if ident is None:
+        return table.assign(identifiability="", evidence=""), ()
+    # growth from zero spend has no percentage but is a move
+    pct = table["change_pct"].where(table["change_pct"].notna() | (table["change"] == 0), np.inf)
+    notes = annotate_moves(table.assign(change_pct=pct), ident)
+    out = table.assign(identifiability=notes["identifiability"], evidence=notes["evidence"])
+    caveats = []
+    for _, r in out[out["evidence"] != ""].iterrows():
+        cap = MAX_CHANGE.get(r["identifiability"])
+        over = mode != "optimized" and cap is not None and abs(pct[r.name]) > cap + 1e-9
+        beyond = f"±{cap:.0%}" if over and cap is not None else ""
+        caveats.append(caveat(r["channel"], r["change"], r["identifiability"], currency, beyond))
+    return out, tuple(caveats)
+
+
 def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Response, shapes: tuple[np.ndarray, np.ndarray],
-                plans: tuple[np.ndarray, np.ndarray], solver: dict[str, Any], mode: str) -> Allocation:  # fmt: skip
+                plans: tuple[np.ndarray, np.ndarray], solver: dict[str, Any], mode: str,
+                ident: Identifiability | None = None) -> Allocation:  # fmt: skip
     """Value both plans over the same draws and assemble the tables and the headline."""
     ds, (x_cur, x_new) = result.dataset, plans
     b_cur, b_new = resp.basis(shapes[0]), resp.basis(shapes[1])
@@ -219,6 +290,8 @@ def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Re
         "mroi_current": g_cur.mean(axis=0), "mroi_recommended": g_new.mean(axis=0),
         "locked": prob.locked, "lower_bound": prob.lower, "upper_bound": prob.upper,
     })  # fmt: skip
+    currency = ds.channel_map.currency
+    table, caveats = _annotate(table, ident, currency, mode)
     groups = []
     kinds = {
         "media": media,
@@ -237,7 +310,6 @@ def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Re
     on_profit = profit is not None and sc.objective == "profit" and mode == "optimized"
     gain = profit if on_profit and profit is not None else uplift
     kw: dict[str, Any] = {"measure": "profit", "revenue_change": u[0]} if on_profit else {}
-    currency = ds.channel_map.currency
     head = headline_text(
         table,
         trio(gain),
@@ -257,15 +329,16 @@ def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Re
         weekly_current=pd.DataFrame(shapes[0] * x_cur, index=dates, columns=list(prob.channels)),
         weekly_recommended=pd.DataFrame(shapes[1] * x_new, index=dates, columns=list(prob.channels)),
         currency=currency, mode=mode, margin=sc.margin, profit_uplift=None if profit is None else trio(profit),
+        caveats=caveats,
     )  # fmt: skip
 
 
 def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
     """Write ``allocation.csv`` (per channel, spend totals over the window) and ``allocation.json``.
 
-    The CSV has the columns of ``CSV_COLUMNS``; the JSON is :meth:`Allocation.to_dict`
-    (planning window, totals, expected revenue and uplift with 90% intervals, probability
-    of improvement, solver status, headline).
+    The CSV has the columns of ``CSV_COLUMNS`` then ``IDENT_COLUMNS``; the JSON is
+    :meth:`Allocation.to_dict` (planning window, totals, expected revenue and uplift with
+    90% intervals, probability of improvement, solver status and notes, headline, caveats).
 
     Returns
     -------
@@ -275,7 +348,8 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
     d = Path(run_dir)
     d.mkdir(parents=True, exist_ok=True)
     paths = {"csv": d / "allocation.csv", "json": d / "allocation.json"}
-    allocation.table[list(CSV_COLUMNS)].to_csv(paths["csv"], index=False, encoding="utf-8")
+    cols = [*CSV_COLUMNS, *(c for c in IDENT_COLUMNS if c in allocation.table)]
+    allocation.table[cols].to_csv(paths["csv"], index=False, encoding="utf-8")
     text = json.dumps(allocation.to_dict(), indent=2, ensure_ascii=False)
     paths["json"].write_text(text, encoding="utf-8")
     return paths

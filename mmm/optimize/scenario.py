@@ -19,9 +19,11 @@ import pandas as pd
 from mmm.attribution import iter_params
 from mmm.exceptions import ScenarioError, list_some
 from mmm.forecast import future_dates
+from mmm.identify import MAX_CHANGE, budget_bounds
 from mmm.optimize.allocation import _iso, _money
 
 if TYPE_CHECKING:
+    from mmm.identify import Identifiability
     from mmm.results import FitResult
 
 OBJECTIVES = ("revenue", "profit", "target_roi")
@@ -66,6 +68,15 @@ class BudgetScenario:
         Posterior samples used (a seeded subset when the fit has more).
     seed : int, optional
         Seed of that subset; default the fit's seed.
+    identifiability : bool
+        Keep the budget of channels whose ROI the data cannot pin down near its current
+        level (default True): a channel that :func:`mmm.identify.identifiability` classes
+        weakly identified may move at most ±15% and a prior-dominated one ±10%
+        (:data:`mmm.identify.MAX_CHANGE`; ``max_change`` if smaller), so that no large move
+        rests on a prior alone. Explicit ``bounds`` for a channel always win (its other side
+        keeps ``±max_change``). A MAP fit cannot be classified: every channel keeps
+        ``±max_change`` and ``allocation.solver["notes"]`` says so. False: ``±max_change``
+        for every channel and nothing is measured.
     """
 
     weeks: int = 13
@@ -81,6 +92,7 @@ class BudgetScenario:
     flighting: pd.DataFrame | None = None
     n_draws: int = 1000
     seed: int | None = None
+    identifiability: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locked", tuple(self.locked))
@@ -139,6 +151,7 @@ class _Problem:
     upper: np.ndarray
     locked: np.ndarray  # (P,) bool
     budget: float
+    tightened: dict[str, float] = field(default_factory=dict)  # channel → cap from identifiability
 
 
 def _unknown(names: Sequence[str], allowed: Sequence[str], what: str) -> None:
@@ -182,8 +195,14 @@ def _window(result: FitResult, sc: BudgetScenario) -> tuple[int, pd.DatetimeInde
     return gap, cal[gap : gap + w]
 
 
-def _prepare(result: FitResult, sc: BudgetScenario) -> _Problem:
-    """Validate the scenario against the data; current plan, shapes, fixed activity and bounds."""
+def _prepare(
+    result: FitResult, sc: BudgetScenario, ident: Identifiability | None = None
+) -> _Problem:
+    """Validate the scenario against the data; current plan, shapes, fixed activity and bounds.
+
+    With ``ident`` and ``sc.identifiability``, channels not well identified get the tighter
+    default bounds of :func:`mmm.identify.budget_bounds` (unless ``sc.bounds`` names them).
+    """
     ds, design = result.dataset, result.design
     paid = tuple(c for c, m in zip(design.channels, design.media, strict=True) if m == "paid")
     if not paid:
@@ -225,7 +244,17 @@ def _prepare(result: FitResult, sc: BudgetScenario) -> _Problem:
         elif media == "owned":
             fixed[:, j] = level[j] / w
             fixed[gap : gap + w, j] = level[j] * shape_all[:, j]
-    lower, upper = _bounds(sc, paid, current)
+    tight: dict[str, tuple[float, float]] = {}
+    caps: dict[str, float] = {}  # channel → the relative bound identifiability imposed
+    if ident is not None and sc.identifiability:
+        classes = ident.classes
+        for ch, b in budget_bounds(
+            ident, dict(zip(paid, current, strict=True)), sc.max_change
+        ).items():
+            if ch not in sc.bounds and ch not in sc.locked:
+                tight[ch] = b
+                caps[ch] = min(MAX_CHANGE[classes[ch]] or sc.max_change, sc.max_change)
+    lower, upper = _bounds(sc, paid, current, tight)
     budget = float(current.sum()) if sc.budget is None else float(sc.budget)
     if budget <= 0:
         raise ScenarioError(
@@ -239,22 +268,40 @@ def _prepare(result: FitResult, sc: BudgetScenario) -> _Problem:
             if revenue
             else f"at least {_money(lo_sum, cur)}"
         )
+        held = ""
+        if caps:
+            held = (
+                f" {_held(caps)} because the data cannot pin down their ROI; give them explicit "
+                "bounds or set identifiability=False to use max_change for every channel."
+            )
         raise ScenarioError(
             f"budget == {budget:,.0f} cannot be met within the channel bounds and locks: over the {w}-period "
             f"window they allow a total {allowed} ({lo_sum:,.0f}..{hi_sum:,.0f}). Change the budget, widen "
-            f"max_change (now {sc.max_change}) or set per-channel bounds."
+            f"max_change (now {sc.max_change}) or set per-channel bounds.{held}"
         )
     locked = np.array([c in sc.locked for c in paid])
     return _Problem(
-        paid, idx, dates, gap, n, current, ratio, shape, fixed, lower, upper, locked, budget
+        paid, idx, dates, gap, n, current, ratio, shape, fixed, lower, upper, locked, budget, caps
     )
 
 
+def _held(caps: Mapping[str, float]) -> str:
+    """``search (±15%) and weibo (±10%) are held near their current spend``, in words."""
+    items = [f"{ch} (±{cap:.0%})" for ch, cap in caps.items()]
+    names = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return f"{names} {'is' if len(items) == 1 else 'are'} held near {'its' if len(items) == 1 else 'their'} current spend"
+
+
 def _bounds(
-    sc: BudgetScenario, paid: tuple[str, ...], current: np.ndarray
+    sc: BudgetScenario,
+    paid: tuple[str, ...],
+    current: np.ndarray,
+    tight: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel (min, max) totals: ±max_change, absolute overrides, locks at current."""
+    """Per-channel (min, max) totals: ±max_change, identifiability's tighter defaults, absolute overrides, locks."""
     lower, upper = current * max(0.0, 1 - sc.max_change), current * (1 + sc.max_change)
+    for ch, pair in (tight or {}).items():
+        lower[paid.index(ch)], upper[paid.index(ch)] = pair
     for ch, (lo, hi) in sc.bounds.items():
         k = paid.index(ch)
         lower[k], upper[k] = (lower[k] if lo is None else lo), (upper[k] if hi is None else hi)

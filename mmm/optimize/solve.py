@@ -20,9 +20,18 @@ from scipy.optimize import minimize
 from mmm.exceptions import ScenarioError
 from mmm.optimize.allocation import Allocation, _allocation
 from mmm.optimize.response import _Response
-from mmm.optimize.scenario import BudgetScenario, _draws, _prepare, _Problem, _shape, _unknown
+from mmm.optimize.scenario import (
+    BudgetScenario,
+    _draws,
+    _held,
+    _prepare,
+    _Problem,
+    _shape,
+    _unknown,
+)
 
 if TYPE_CHECKING:
+    from mmm.identify import Identifiability
     from mmm.results import FitResult
 
 #: ``risk="lower"`` maximises mean − Z_LOWER × sd of the uplift (normal 5% quantile)
@@ -129,6 +138,33 @@ def _solve(
     return x, {"success": ok, "message": msg, "iterations": int(getattr(res, "nit", 0))}
 
 
+# ---------------------------------------------------------------------- identifiability
+def _identify(
+    result: FitResult, sc: BudgetScenario, ident: Identifiability | None
+) -> tuple[Identifiability | None, list[str]]:
+    """The classes to use (given, measured with the fit's seed, or None) and notes for the solver dict."""
+    if ident is not None or not sc.identifiability:
+        return ident, []
+    from mmm.identify import identifiability
+
+    try:
+        return identifiability(result), []
+    except ValueError as err:  # a MAP fit: no posterior interval to compare with the prior
+        return None, [
+            f"Identifiability was not measured ({err}); every channel keeps the default "
+            f"±{sc.max_change:.0%} bounds and no move is checked against what the data can tell."
+        ]
+
+
+def _tightened_note(prob: _Problem, sc: BudgetScenario) -> list[str]:
+    if not prob.tightened:
+        return []
+    return [
+        f"Default bounds tightened where the data cannot pin down the ROI: {_held(prob.tightened)} "
+        f"(set identifiability=False to allow ±{sc.max_change:.0%})."
+    ]
+
+
 # ---------------------------------------------------------------------- public API
 def current_spend(result: FitResult, scenario: BudgetScenario | None = None) -> pd.Series:
     """Current plan: each paid channel's spend over the last ``weeks`` periods (index: channel).
@@ -143,7 +179,11 @@ def current_spend(result: FitResult, scenario: BudgetScenario | None = None) -> 
     return pd.Series(prob.current, index=index, name="current_spend")
 
 
-def optimize_budget(result: FitResult, scenario: BudgetScenario | None = None) -> Allocation:
+def optimize_budget(
+    result: FitResult,
+    scenario: BudgetScenario | None = None,
+    ident: Identifiability | None = None,
+) -> Allocation:
     """Recommend the split of the paid budget across channels for the planning window.
 
     Parameters
@@ -152,13 +192,23 @@ def optimize_budget(result: FitResult, scenario: BudgetScenario | None = None) -
         A fitted model.
     scenario : BudgetScenario, optional
         Window, budget, bounds, locks, objective; default: next 13 periods, the last 13
-        periods' paid spend, ±30% per channel, maximise expected incremental revenue.
+        periods' paid spend, ±30% per channel (±15% / ±10% for weakly identified /
+        prior-dominated channels), maximise expected incremental revenue.
+    ident : Identifiability, optional
+        The fit's :func:`mmm.identify.identifiability`, when already computed (the report
+        and the CLI compute it once). None: measured here (seeded by the fit's seed, so
+        deterministic; about 0.4 s on a small fit) unless ``scenario.identifiability`` is
+        False. Given with ``identifiability=False``, it annotates the moves without
+        tightening any bound.
 
     Returns
     -------
     Allocation
-        Current vs recommended spend and their expected revenue with uncertainty.
-        ``solver["success"]`` is False (with a :class:`SolverWarning`) if SLSQP failed.
+        Current vs recommended spend and their expected revenue with uncertainty; the
+        table's ``identifiability`` and ``evidence`` columns and ``caveats`` say which
+        moves rest on channels the data cannot pin down. ``solver["success"]`` is False
+        (with a :class:`SolverWarning`) if SLSQP failed; ``solver["notes"]`` says which
+        bounds identifiability tightened, or why it was not measured.
 
     Raises
     ------
@@ -168,22 +218,26 @@ def optimize_budget(result: FitResult, scenario: BudgetScenario | None = None) -
     """
     sc = scenario or BudgetScenario()
     t0 = time.perf_counter()
-    prob = _prepare(result, sc)
+    ident, notes = _identify(result, sc, ident)
+    prob = _prepare(result, sc, ident)
     resp = _Response(result, prob, _draws(result, sc))
     b = resp.basis(prob.shape)
     x, solver = _solve(prob, resp, b, sc, resp.evaluate(prob.current, b)[0])
     solver["seconds"] = time.perf_counter() - t0
+    solver["notes"] = [*_tightened_note(prob, sc), *notes]
     if not solver["success"]:
         msg = f"The budget optimiser did not converge: {solver['message']}. Check the plan before use."
         warnings.warn(msg, SolverWarning, stacklevel=2)
     shapes = (prob.shape, prob.shape)
-    return _allocation(result, sc, prob, resp, shapes, (prob.current, x), solver, "optimized")
+    plans = (prob.current, x)
+    return _allocation(result, sc, prob, resp, shapes, plans, solver, "optimized", ident)
 
 
 def evaluate_plan(
     result: FitResult,
     plan: Mapping[str, float] | pd.DataFrame,
     scenario: BudgetScenario | None = None,
+    ident: Identifiability | None = None,
 ) -> Allocation:
     """Value a given plan against the current one, without optimising (what-if).
 
@@ -197,6 +251,11 @@ def evaluate_plan(
         channels, values = spend per period.
     scenario : BudgetScenario, optional
         Window, bounds and locks to report against (its budget and objective are unused).
+    ident : Identifiability, optional
+        As in :func:`optimize_budget`. The plan is never changed: the moves it makes on
+        weakly identified or prior-dominated channels are annotated (``evidence``,
+        ``caveats``, which also say when a move goes beyond the bound the optimiser would
+        allow), and the table's bounds are the ones the optimiser would use.
 
     Returns
     -------
@@ -205,7 +264,8 @@ def evaluate_plan(
     """
     sc = scenario or BudgetScenario()
     t0 = time.perf_counter()
-    prob = _prepare(result, sc)
+    ident, notes = _identify(result, sc, ident)
+    prob = _prepare(result, sc, ident)
     x, shape = prob.current.copy(), prob.shape.copy()
     _unknown([str(c) for c in plan], prob.channels, "the plan")
     if isinstance(plan, pd.DataFrame):
@@ -228,7 +288,7 @@ def evaluate_plan(
         "message": "evaluated a given plan (no optimisation)",
         "iterations": 0,
         "seconds": time.perf_counter() - t0,
+        "notes": notes,
     }
-    return _allocation(
-        result, sc, prob, resp, (prob.shape, shape), (prob.current, x), solver, "what-if"
-    )
+    shapes, plans = (prob.shape, shape), (prob.current, x)
+    return _allocation(result, sc, prob, resp, shapes, plans, solver, "what-if", ident)
