@@ -110,11 +110,21 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
     p.add_argument("--chains", type=int, default=4, help="MCMC chains (default 4)")
     p.add_argument("--draws", type=int, default=draws, help=f"draws per chain (default {draws})")
-    p.add_argument("--tune", type=int, default=draws, help=f"tuning steps per chain (default {draws})")
+    p.add_argument(
+        "--tune", type=int, default=draws, help=f"tuning steps per chain (default {draws})"
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--sampler", choices=["nutpie", "pymc", "numpyro"], default="nutpie")
-    p.add_argument("--method", choices=["mcmc", "map"], default="mcmc", help="map = fast APPROXIMATE preview")
-    p.add_argument("--holdout", type=int, default=8, metavar="N", help="last N periods kept out of the fit to test forecasts (default 8)")
+    p.add_argument(
+        "--method", choices=["mcmc", "map"], default="mcmc", help="map = fast APPROXIMATE preview"
+    )
+    p.add_argument(
+        "--holdout",
+        type=int,
+        default=8,
+        metavar="N",
+        help="last N periods kept out of the fit to test forecasts (default 8)",
+    )
     p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -150,50 +160,77 @@ def _add_fit(sub: Subparsers) -> None:
 def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
     from mmm.exceptions import ApproximationWarning, ConvergenceWarning
     from mmm.model import MediaMixModel
-    from mmm.runs import write_fit_tables
+    from mmm.runs import identify_or_none, write_fit_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
         warnings.simplefilter("ignore", ApproximationWarning)
         result = MediaMixModel(_spec_from_args(args)).fit(ds)
     result.save(out)
-    paths = write_fit_tables(result, out)
+    ident = identify_or_none(result)
+    paths = write_fit_tables(result, out, ident)
     diag = result.diagnostics()
     if diag.status == "FAIL":
         print(f"FAIL: the model is not fit for decisions as it stands.\n{diag}", file=sys.stderr)
     for p in paths.values():
         print(f"wrote {p}")
-    return result
+    if ident is not None and ident.uncertain:
+        print(
+            f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
+        )
+    return result, ident
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from mmm.io import load
 
     ds = load(args.data, args.config)
-    result = _fit_and_write(ds, args, Path(args.out))
+    result, _ = _fit_and_write(ds, args, Path(args.out))
     print()
-    print(result.roi().to_dataframe()[["spend", "roi_mean", "roi_lower", "roi_upper"]].round(2).to_string())
+    print(
+        result.roi()
+        .to_dataframe()[["spend", "roi_mean", "roi_lower", "roi_upper"]]
+        .round(2)
+        .to_string()
+    )
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------- optimize
 def _add_optimize_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--budget", type=float, help="total paid budget for the window (default: last weeks' spend)")
+    p.add_argument(
+        "--budget", type=float, help="total paid budget for the window (default: last weeks' spend)"
+    )
     p.add_argument("--weeks", type=int, default=13, help="planning window in periods (default 13)")
-    p.add_argument("--max-change", type=float, default=0.3, help="max relative change per channel (default 0.3)")
-    p.add_argument("--lock", nargs="*", default=[], metavar="CHANNEL", help="channels kept at current spend")
+    p.add_argument(
+        "--max-change",
+        type=float,
+        default=0.3,
+        help="max relative change per channel (default 0.3)",
+    )
+    p.add_argument(
+        "--lock", nargs="*", default=[], metavar="CHANNEL", help="channels kept at current spend"
+    )
     p.add_argument("--objective", choices=["revenue", "profit"], default="revenue")
     p.add_argument("--margin", type=float, default=0.4, help="gross margin for --objective profit")
+    p.add_argument(
+        "--no-identifiability",
+        action="store_true",
+        help="do not hold weakly identified / prior-dominated channels near current spend",
+    )
 
 
 def _add_optimize(sub: Subparsers) -> None:
-    p = sub.add_parser("optimize", help="recommend next quarter's paid budget split; write RUN/allocation.csv and .json")
+    p = sub.add_parser(
+        "optimize",
+        help="recommend next quarter's paid budget split; write RUN/allocation.csv and .json",
+    )
     p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
     _add_optimize_args(p)
     p.set_defaults(func=_cmd_optimize)
 
 
-def _optimize(result: Any, args: argparse.Namespace, out: Path) -> Any:
+def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = None) -> Any:
     from mmm.optimize import BudgetScenario, optimize_budget, write_allocation
 
     scenario = BudgetScenario(
@@ -203,8 +240,9 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path) -> Any:
         locked=tuple(args.lock),
         objective=args.objective,
         margin=args.margin,
+        identifiability=not args.no_identifiability,
     )
-    allocation = optimize_budget(result, scenario)
+    allocation = optimize_budget(result, scenario, ident=ident)
     for p in write_allocation(allocation, out).values():
         print(f"wrote {p}")
     return allocation
@@ -222,8 +260,12 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- report
 def _add_report(sub: Subparsers) -> None:
-    p = sub.add_parser("report", help="write the self-contained HTML budget-review report for a run")
-    p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit` (and `mmm optimize`)")
+    p = sub.add_parser(
+        "report", help="write the self-contained HTML budget-review report for a run"
+    )
+    p.add_argument(
+        "run", metavar="RUN", help="run directory written by `mmm fit` (and `mmm optimize`)"
+    )
     p.add_argument("--out", "-o", metavar="FILE.html", help="report file (default RUN/report.html)")
     p.add_argument("--title", help="report title")
     p.add_argument("--brand", help="brand name")
@@ -236,11 +278,22 @@ def _add_report(sub: Subparsers) -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.report import build
     from mmm.results import FitResult
+    from mmm.runs import identify_or_none
 
     result = FitResult.load(args.run)
-    allocation = _optimize(result, args, Path(args.run))
+    ident = identify_or_none(result)
+    allocation = _optimize(result, args, Path(args.run), ident)
     out = Path(args.out) if args.out else Path(args.run) / "report.html"
-    path = build(result, allocation, out=out, title=args.title, brand=args.brand, currency=args.currency, quarter=args.quarter)
+    path = build(
+        result,
+        allocation,
+        out=out,
+        title=args.title,
+        brand=args.brand,
+        currency=args.currency,
+        quarter=args.quarter,
+        identifiability=ident,
+    )
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -251,7 +304,13 @@ def _add_demo(sub: Subparsers) -> None:
         "demo",
         help="the main job on the bundled data: load, fit, optimise next quarter, write the HTML report",
     )
-    p.add_argument("--out", "-o", default="reports/demo", metavar="DIR", help="output directory (default reports/demo)")
+    p.add_argument(
+        "--out",
+        "-o",
+        default="reports/demo",
+        metavar="DIR",
+        help="output directory (default reports/demo)",
+    )
     _add_sampler_args(p, draws=500)
     _add_optimize_args(p)
     p.set_defaults(func=_cmd_demo)
@@ -265,10 +324,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     timer = StageTimer()
     ds, source = timer.run("load", demo_dataset)
     print(f"{source}: {ds!r}")
-    result = timer.run("fit", lambda: _fit_and_write(ds, args, out))
-    allocation = timer.run("optimize", lambda: _optimize(result, args, out))
+    result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
+    allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))
     print(allocation.headline)
-    report = timer.run("report", lambda: build(result, allocation, out=out / "report.html"))
+    report = timer.run(
+        "report", lambda: build(result, allocation, out=out / "report.html", identifiability=ident)
+    )
     total = sum(timer.times.values())
     print(f"\nReport: {Path(report).resolve()}  (total {total:.1f}s)")
     return EXIT_OK

@@ -199,9 +199,7 @@ def _baseline_priors(pm: Any, design: Design) -> dict[str, Any]:
     return p
 
 
-def _earned_likelihoods(
-    pm: Any, pt: Any, design: Design, sat: Any, train: np.ndarray
-) -> dict[str, Any]:
+def _earned_likelihoods(pm: Any, pt: Any, design: Design, sat: Any, train: slice) -> dict[str, Any]:
     """Mentions as organic level + what each source generates; returns generated (T, S) per earned channel."""
     generated = {}
     for e, sources in design.earned.items():

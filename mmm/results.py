@@ -118,6 +118,12 @@ class FitResult:
 
         return diagnose(self)
 
+    def identifiability(self, draws: int = 500) -> Any:
+        """How far the data moved each channel's ROI from its prior (mmm.identify.Identifiability)."""
+        from mmm.identify import identifiability
+
+        return identifiability(self, draws=draws)
+
     # ------------------------------------------------------------------ presentation
     def summary(self) -> pd.DataFrame:
         """ROI table (one row per channel with a cost)."""

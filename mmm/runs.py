@@ -7,7 +7,10 @@ scripts and spreadsheets can read without Python:
   contribution_mean, roi_mean, roi_lower, roi_upper, roi_direct_mean, roi_direct_lower,
   roi_direct_upper (90% intervals; ``roi_*`` includes what flows through earned media);
 - ``contributions.csv`` — tidy weekly contributions (date, component, mean, lower, upper);
-- ``diagnostics.json`` — every check with status, message, recommendation and numbers.
+- ``diagnostics.json`` — every check with status, message, recommendation and numbers,
+  including how well the data identify each channel (prior vs posterior);
+- ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
+  tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior).
 """
 
 from __future__ import annotations
@@ -42,8 +45,17 @@ REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 DEMO_STEM = "brand_weekly"
 
 
-def write_fit_tables(result: FitResult, run: str | Path) -> dict[str, Path]:
-    """Write roi.csv, contributions.csv and diagnostics.json into ``run``."""
+def identify_or_none(result: FitResult) -> Any:
+    """Identifiability of a full fit, or None for an approximate (MAP) one."""
+    if result.is_approximate:
+        return None
+    from mmm.identify import identifiability
+
+    return identifiability(result)
+
+
+def write_fit_tables(result: FitResult, run: str | Path, ident: Any = None) -> dict[str, Path]:
+    """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
     run = Path(run)
     run.mkdir(parents=True, exist_ok=True)
     roi = result.roi().to_dataframe().reset_index()
@@ -58,6 +70,11 @@ def write_fit_tables(result: FitResult, run: str | Path) -> dict[str, Path]:
     contrib.to_csv(paths["contributions"], index=False)
     diag = result.diagnostics().to_dict()
     diag["approximate"] = result.is_approximate
+    if ident is not None:
+        from mmm.identify import write_identifiability
+
+        diag["identifiability"] = ident.checks().to_dict()
+        paths.update(write_identifiability(result, run, ident))
     diag["timing"] = {k: round(float(v), 3) for k, v in result.info.items() if k.endswith("_s")}
     paths["diagnostics"].write_text(
         json.dumps(_clean(diag), indent=2, ensure_ascii=False), encoding="utf-8"
