@@ -44,6 +44,8 @@ MEDIA_COLOURS = {"baseline": "#b8c0cc", "paid": "#3b6fb6", "owned": "#e0962b", "
 SOCIAL_COLOUR = "#c2417a"
 OTHER_COLOUR = "#8a94a3"
 INK = "#1f2733"
+#: the identifiability class drawn differently (mmm.identify.PRIOR)
+PRIOR_DOMINATED = "prior-dominated"
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -156,12 +158,18 @@ def _empty(fig: Figure, message: str) -> Figure:
 # ---------------------------------------------------------------------- draw from tables
 @styled
 def draw_roi(
-    table: pd.DataFrame, currency: str = "¥", kpi: str = "revenue", breakeven: bool = True
+    table: pd.DataFrame,
+    currency: str = "¥",
+    kpi: str = "revenue",
+    breakeven: bool = True,
+    classes: Mapping[str, str] | None = None,
 ) -> Figure:
     """ROI per channel with 90% intervals, best at the top, break-even line at 1.
 
     ``table`` is :func:`mmm.report.sections.roi_table`. Social channels also show their
     direct ROI (hollow marker) next to the total including earned amplification.
+    ``classes`` (channel → identifiability class, :mod:`mmm.identify`) marks the
+    prior-dominated channels: a grey hatched interval, a hollow marker and a grey label.
     """
     n = len(table)
     fig = _figure(0.4 * n + 1.3)
@@ -169,17 +177,17 @@ def draw_roi(
         return _empty(fig, T.NOT_AVAILABLE)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
+    prior = {str(c) for c, k in (classes or {}).items() if k == PRIOR_DOMINATED}
     for yi, row in zip(y, table.itertuples(), strict=True):
         colour = MEDIA_COLOURS.get(str(row.media), OTHER_COLOUR)
-        ax.plot(
-            [row.roi_lower, row.roi_upper],
-            [yi, yi],
-            color=colour,
-            lw=5,
-            alpha=0.35,
-            solid_capstyle="round",
-        )
-        ax.plot(row.roi_mean, yi, "o", color=colour, ms=7)
+        if str(row.channel) in prior:
+            ax.barh(yi, row.roi_upper - row.roi_lower, left=row.roi_lower, height=0.3, color="white",
+                    edgecolor=OTHER_COLOUR, hatch="////", lw=0.8)  # fmt: skip
+            ax.plot(row.roi_mean, yi, "o", mfc="white", mec=OTHER_COLOUR, mew=1.5, ms=7)
+        else:
+            ax.plot([row.roi_lower, row.roi_upper], [yi, yi], color=colour, lw=5, alpha=0.35,
+                    solid_capstyle="round")  # fmt: skip
+            ax.plot(row.roi_mean, yi, "o", color=colour, ms=7)
         if row.social:
             ax.plot(row.roi_direct_mean, yi, "D", mfc="white", mec=SOCIAL_COLOUR, ms=6, mew=1.5)
         ax.annotate(
@@ -191,8 +199,12 @@ def draw_roi(
             fontsize=8,
         )
     ax.set_yticks(y, labels=[safe(c) for c in table["channel"]])
+    for label, c in zip(ax.get_yticklabels(), table["channel"], strict=True):
+        if str(c) in prior:
+            label.set_color(OTHER_COLOUR)
+            label.set_fontstyle("italic")
     ax.grid(axis="y", visible=False)
-    handles = [
+    handles: list[Any] = [
         Line2D(
             [],
             [],
@@ -203,6 +215,10 @@ def draw_roi(
             label=T.LEGEND_TOTAL_ROI,
         )
     ]
+    if prior & {str(c) for c in table["channel"]}:
+        handles.append(
+            Patch(facecolor="white", edgecolor=OTHER_COLOUR, hatch="////", label=T.LEGEND_PRIOR)
+        )
     if table["social"].any():
         handles.append(
             Line2D(
@@ -527,7 +543,7 @@ def draw_uplift(
 
 
 # ---------------------------------------------------------------------- from result objects
-def plot_roi(result: FitResult, window: Any = None) -> Figure:
+def plot_roi(result: FitResult, window: Any = None, identifiability: Any = None) -> Figure:
     """ROI by channel over ``window`` (default: all data) with 90% intervals and break-even.
 
     Parameters
@@ -535,12 +551,17 @@ def plot_roi(result: FitResult, window: Any = None) -> Figure:
     result : FitResult
     window : optional
         Any window :meth:`FitResult.roi` accepts (None, ``(start, end)``, ``"2024Q3"``, ``"last:13"``).
+    identifiability : Identifiability, optional
+        From :func:`mmm.identify.identifiability`: prior-dominated channels are drawn hatched
+        in grey.
     """
+    classes = getattr(identifiability, "classes", None)
     return draw_roi(
         S.roi_table(result, window),
         _cur(result),
         _kpi(result),
         result.dataset.channel_map.kpi_type == "revenue",
+        classes,
     )
 
 
@@ -616,9 +637,9 @@ class ResultPlots:
     def __init__(self, result: FitResult) -> None:
         self._result = result
 
-    def roi(self, window: Any = None) -> Figure:
+    def roi(self, window: Any = None, identifiability: Any = None) -> Figure:
         """See :func:`plot_roi`."""
-        return plot_roi(self._result, window)
+        return plot_roi(self._result, window, identifiability)
 
     def contributions(self) -> Figure:
         """See :func:`plot_contributions`."""

@@ -155,3 +155,22 @@ def test_plots_leave_global_state_alone(result: Any) -> None:
     plotting.plot_roi(result)
     assert len(plt.get_fignums()) == n  # no pyplot figures left open
     assert dict(mpl.rcParams) == before
+
+
+def test_roi_chart_marks_prior_dominated_channels(result: Any) -> None:
+    from mmm.report import sections as S
+    from mmm.report import text as T
+
+    table = S.roi_table(result)
+    plain = plotting.draw_roi(table)
+    assert not any(p.get_hatch() for p in plain.axes[0].patches)
+    fig = plotting.draw_roi(table, classes={"search": "prior-dominated", "tv": "weakly identified"})
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1  # search only
+    labels = {t.get_text(): t for t in ax.get_yticklabels()}
+    assert labels["search"].get_fontstyle() == "italic"
+    assert labels["tv"].get_fontstyle() == "normal"
+    assert T.LEGEND_PRIOR in [t.get_text() for t in ax.get_legend().get_texts()]
+    svg = render.clean_svg(_svg(fig), "f1-")
+    assert "url(#f1-" in svg  # the hatch pattern, with its id prefixed

@@ -3,9 +3,12 @@
 >>> from mmm.report import build                                   # doctest: +SKIP
 >>> build(result, allocation, out="reports/2024Q3.html", quarter="2024Q3")  # doctest: +SKIP
 
-:mod:`~mmm.report.sections` computes the data of each section, :mod:`mmm.plotting` draws
-the charts, :mod:`~mmm.report.render` writes the page (Jinja2, autoescaped, inline SVG and
-CSS, no JavaScript) and :mod:`~mmm.report.text` holds every word of it.
+:mod:`~mmm.report.sections` computes the data of each section (with
+:mod:`~mmm.report.evidence` for what the data can tell per channel and the lift tests to
+run, and :mod:`~mmm.report.plan` for the budget plan), :mod:`mmm.plotting` draws the
+charts, :mod:`~mmm.report.render` writes the page (Jinja2, autoescaped, inline SVG and
+CSS, no JavaScript) out of :mod:`~mmm.report.blocks`, and :mod:`~mmm.report.text` holds
+every word of it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The report depends only on the Allocation's agreed public fields (``table``,
 ``group_totals``, ``uplift_*``, ``prob_improvement``, ``uplift_draws``, ``start``,
-``end``, ``weeks``, ``budget``, ``objective``, ``solver``), read with ``getattr`` so that
-a plan from an older or newer optimiser still renders what it can.
+``end``, ``weeks``, ``budget``, ``objective``, ``solver``; ``caveats`` and the table's
+``identifiability`` / ``evidence`` columns when present), read with ``getattr`` so that a
+plan from an older or newer optimiser still renders what it can.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Plan:
     draws: np.ndarray
     solver: dict[str, Any] = field(default_factory=dict)
     move: dict[str, Any] = field(default_factory=dict)
+    caveats: tuple[str, ...] = ()
 
 
 def plan_data(allocation: Any) -> Plan | None:
@@ -78,7 +80,18 @@ def plan_data(allocation: Any) -> Plan | None:
         draws=draws,
         solver=dict(getattr(allocation, "solver", {}) or {}),
         move=headline_move(table),
+        caveats=caveats(allocation),
     )
+
+
+def caveats(allocation: Any) -> tuple[str, ...]:
+    """An Allocation's ``caveats`` (when it has the attribute) as a tuple of strings."""
+    found = getattr(allocation, "caveats", None)
+    if not found:
+        return ()
+    if isinstance(found, str):
+        return (found,)
+    return tuple(str(c) for c in found if str(c).strip())
 
 
 def headline_move(table: pd.DataFrame) -> dict[str, Any]:

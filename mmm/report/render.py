@@ -11,16 +11,11 @@ opens offline and prints to PDF from a browser (one section per page).
 
 from __future__ import annotations
 
-import io
-import re
-import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, StrictUndefined
@@ -28,131 +23,29 @@ from markupsafe import Markup
 
 import mmm
 from mmm import plotting
+from mmm.report import evidence as EV
 from mmm.report import sections as S
 from mmm.report import text as T
+from mmm.report.blocks import (
+    Block,
+    Fmt,
+    Section,
+    Table,
+    Writer,
+    clean_svg,
+    ident_class,
+    pre,
+    status_class,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from mmm.identify import Identifiability
     from mmm.results import FitResult
 
-Fmt = Callable[[Any], str]
-
-
-# ---------------------------------------------------------------------- building blocks
-@dataclass
-class Table:
-    """A table as shown (formatted strings) and its CSV file (raw values)."""
-
-    key: str
-    headers: list[tuple[str, str]]  # (heading, css class) per column
-    rows: list[list[tuple[str, str]]]  # (text, css class) per cell
-    csv: str = ""
-    caption: str = ""
-
-
-@dataclass
-class Block:
-    """One piece of a section: a paragraph, a list, tiles, a figure or a table."""
-
-    kind: str
-    text: str = ""
-    items: list[Any] = field(default_factory=list)
-    svg: Markup | None = None
-    table: Table | None = None
-    csv: str = ""
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-class _Writer:
-    """Collects the tables of one report, writes their CSVs and turns figures into SVG."""
-
-    def __init__(self, html_path: Path) -> None:
-        self.dir = html_path.parent
-        self.stem = html_path.stem
-        self.files: dict[str, Path] = {}
-        self._n = 0
-
-    def csv(self, key: str, frame: pd.DataFrame) -> str:
-        """Write ``frame`` as ``<stem>_<key>.csv`` (UTF-8 with BOM, opens in Excel) and return its name."""
-        name = f"{self.stem}_{key}.csv"
-        frame.to_csv(self.dir / name, index=False, encoding="utf-8-sig")
-        self.files[key] = self.dir / name
-        return name
-
-    def table(self, key: str, shown: pd.DataFrame, headers: Mapping[str, str], formats: Mapping[str, Fmt] | None = None,
-              raw: pd.DataFrame | None = None, classes: Mapping[str, Callable[[Any], str]] | None = None) -> Table:  # fmt: skip
-        """Format the columns of ``shown`` named in ``headers``; write ``raw`` (default ``shown``) as CSV."""
-        formats, classes = formats or {}, classes or {}
-        cols = [c for c in headers if c in shown.columns]
-        col_class = {c: "num" if c in formats else "" for c in cols}
-        rows = []
-        for rec in shown[cols].to_dict("records"):
-            rows.append(
-                [
-                    (
-                        formats.get(c, _plain)(rec[c]),
-                        classes[c](rec[c]) if c in classes else col_class[c],
-                    )
-                    for c in cols
-                ]
-            )
-        heads = [(headers[c], col_class[c]) for c in cols]
-        return Table(key, heads, rows, self.csv(key, shown if raw is None else raw))
-
-    def svg(self, fig: Figure) -> Markup:
-        """The figure as inline SVG: text as text, no XML prolog, metadata or namespace URLs, unique ids."""
-        self._n += 1
-        buf = io.StringIO()
-        with mpl.rc_context(plotting.style()), warnings.catch_warnings():
-            # text stays text in SVG and the browser picks a font that has the glyph
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-        return Markup(clean_svg(buf.getvalue(), f"f{self._n}-"))
-
-
-_ID_ATTR = re.compile(r'(<[^<>]*?\s)id="')
-_NS_ATTR = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
-
-
-def clean_svg(svg: str, prefix: str) -> str:
-    """Make matplotlib's SVG safe to inline several times in one HTML page.
-
-    Drops the XML prolog, DOCTYPE and RDF metadata (they name external URLs), the
-    namespace attributes (implicit in HTML), uses plain ``href``, and prefixes every id and
-    reference with ``prefix`` so figures never share ids.
-    """
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = _NS_ATTR.sub("", svg)
-    svg = svg.replace("xlink:href=", "href=")
-    svg = _ID_ATTR.sub(rf'\1id="{prefix}', svg)
-    svg = svg.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
-    return svg.replace("<svg ", '<svg role="img" ', 1)
-
-
-def _plain(v: Any) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return T.DASH
-    if isinstance(v, bool | np.bool_):
-        return T.YES if v else T.NO
-    if isinstance(v, float | np.floating):
-        return T.number(v, 2)
-    return str(v)
-
-
-def _status_class(v: Any) -> str:
-    return f"status status-{v}"
-
-
-def _pre(_v: Any) -> str:
-    return "pre"
+__all__ = ["Block", "Section", "Table", "build", "clean_svg"]
+_Writer = Writer  # the name before the building blocks moved to mmm.report.blocks
 
 
 # ---------------------------------------------------------------------- sections
@@ -160,7 +53,7 @@ class _Page:
     """Turns :class:`~mmm.report.sections.ReportData` into sections of blocks."""
 
     def __init__(
-        self, data: S.ReportData, result: FitResult, writer: _Writer, currency: str
+        self, data: S.ReportData, result: FitResult, writer: Writer, currency: str
     ) -> None:
         self.d = data
         self.res = result
@@ -220,6 +113,11 @@ class _Page:
             lines.append(T.fill(T.SUMMARY_BELOW, channels=T.join_names(s["below_breakeven"])))
         if np.isfinite(s["earned_value"]):
             lines.append(T.fill(T.SUMMARY_SOCIAL, value=self.kfmt(s["earned_value"])))
+        prior = self.d.evidence.prior_dominated("paid")
+        if prior:
+            one = len(prior) == 1
+            lines.append(T.fill(T.SUMMARY_PRIOR if self.d.plan is not None else T.SUMMARY_PRIOR_NO_PLAN,
+                                channels=T.join_names(prior), their="its" if one else "their", them="it" if one else "them"))  # fmt: skip
         recommendation = self.recommendation()
         tiles = [
             (
@@ -326,7 +224,8 @@ class _Page:
 
     # 4 ------------------------------------------------------------------
     def roi(self) -> Section:
-        r = self.d.roi
+        ev = self.d.evidence
+        r = ev.annotate(self.d.roi)
         dates = self.res.dataset.dates
         intro = T.ROI_INTRO if self.revenue else T.ROI_INTRO_UNITS
         blocks = [
@@ -334,26 +233,52 @@ class _Page:
                 "p", text=T.fill(intro, start=dates[0].date(), end=dates[-1].date(), **self.words)
             )
         ]
+        ident = self._ident_note()
+        if ident is not None:
+            blocks.append(ident)
         if len(r):
-            blocks.append(self._fig(plotting.draw_roi(r, self.cur, self.kpi, self.revenue)))
+            blocks.append(
+                self._fig(plotting.draw_roi(r, self.cur, self.kpi, self.revenue, ev.classes()))
+            )
             shown = r.assign(roi_interval=[T.interval(a, b) for a, b in zip(r["roi_lower"], r["roi_upper"], strict=True)],
                              media=r["media"].map(T.MEDIA_NAMES))  # fmt: skip
             fmts = {"spend": self.money, "contribution_mean": self.kfmt, "roi_mean": T.ratio, "roi_direct_mean": T.ratio,
-                    "roi_via_earned_mean": T.ratio, "p_above_breakeven": T.pct}  # fmt: skip
-            blocks.append(
-                Block(
-                    "table",
-                    table=self.w.table("roi", shown, self._cols(T.ROI_COLUMNS), fmts, raw=r),
-                )
-            )
-        nc = self.d.no_cost
+                    "roi_via_earned_mean": T.ratio, "p_above_breakeven": T.pct, "identifiability": _ident_label}  # fmt: skip
+            table = self.w.table("roi", shown, self._cols(self._ident_cols(T.ROI_COLUMNS)), fmts, raw=self._raw(r),
+                                 classes={"identifiability": ident_class}, details="identifiability_note")  # fmt: skip
+            blocks.append(Block("table", table=table))
+        nc = ev.annotate(self.d.no_cost)
         if len(nc):
             shown = nc.assign(share=nc["share_mean"], media=nc["media"].map(T.MEDIA_NAMES),
                               share_interval=[T.interval(a, b, T.pct) for a, b in zip(nc["share_lower"], nc["share_upper"], strict=True)])  # fmt: skip
             blocks.append(Block("p", text=T.fill(T.NO_COST_INTRO, kpi=self.kpi)))
-            blocks.append(Block("table", table=self.w.table("no_cost_channels", shown, self._cols(T.NO_COST_COLUMNS),
-                                                            {"contribution_mean": self.kfmt, "share": T.pct}, raw=nc)))  # fmt: skip
+            blocks.append(Block("table", table=self.w.table("no_cost_channels", shown, self._cols(self._ident_cols(T.NO_COST_COLUMNS)),
+                                                            {"contribution_mean": self.kfmt, "share": T.pct, "identifiability": _ident_label},
+                                                            raw=self._raw(nc), classes={"identifiability": ident_class},
+                                                            details="identifiability_note")))  # fmt: skip
+        if ev.available:
+            blocks.append(Block("note", text=T.IDENT_ROI_NOTE))
         return Section("roi", T.SECTIONS["roi"], blocks)
+
+    def _ident_note(self) -> Block | None:
+        """Why there is no identifiability (a MAP fit, or an error), or None when there is."""
+        missing = self.d.evidence.missing
+        if not missing:
+            return None
+        if missing == EV.APPROXIMATE:
+            return Block("warning", text=T.IDENT_NEEDS_FULL_FIT)
+        return Block("warning", text=T.fill(T.IDENT_FAILED, error=missing))
+
+    def _ident_cols(self, spec: Mapping[str, str]) -> dict[str, str]:
+        """Column headings without the evidence column when identifiability was not measured."""
+        keep = self.d.evidence.available
+        return {k: v for k, v in spec.items() if keep or k != "identifiability"}
+
+    def _raw(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A table for its CSV: the evidence columns only when identifiability was measured."""
+        if self.d.evidence.available:
+            return frame
+        return frame.drop(columns=["identifiability", "identifiability_note"], errors="ignore")
 
     # 5 ------------------------------------------------------------------
     def earned(self) -> Section:
@@ -444,17 +369,21 @@ class _Page:
             )
         t = plan.table
         shown = t.assign(media=t["media"].map(T.MEDIA_NAMES)) if "media" in t else t.copy()
+        if "identifiability" in t and not t["identifiability"].fillna("").astype(bool).any():
+            shown = shown.drop(columns="identifiability")  # not measured
         if {"lower_bound", "upper_bound"} <= set(t.columns):
             shown["bounds"] = [
                 T.interval(a, b, m) for a, b in zip(t["lower_bound"], t["upper_bound"], strict=True)
             ]
         fmts = {"current_spend": m, "recommended_spend": m, "change": lambda v: T.money(v, self.cur, signed=True),
                 "change_pct": lambda v: T.pct(v, signed=True), "mroi_current": T.ratio, "mroi_recommended": T.ratio}  # fmt: skip
-        blocks.append(
-            Block(
-                "table", table=self.w.table("plan", shown, self._cols(T.PLAN_COLUMNS), fmts, raw=t)
-            )
-        )
+        table = self.w.table("plan", shown, self._cols(T.PLAN_COLUMNS), {**fmts, "identifiability": _ident_label}, raw=t,
+                             classes={"identifiability": ident_class}, details="evidence")  # fmt: skip
+        blocks.append(Block("table", table=table))
+        if plan.caveats:
+            blocks += [Block("p", text=T.PLAN_CAVEATS), Block("list", items=list(plan.caveats))]
+        if "identifiability" in shown:
+            blocks.append(Block("note", text=T.PLAN_EVIDENCE_NOTE))
         blocks += [
             Block("p", text=T.SHIFTS_INTRO),
             self._fig(plotting.draw_allocation(t, self.cur)),
@@ -478,11 +407,40 @@ class _Page:
         return Section("plan", T.SECTIONS["plan"], blocks)
 
     # 8 ------------------------------------------------------------------
+    def experiments(self) -> Section:
+        ev = self.d.evidence
+        blocks = [Block("p", text=T.fill(T.TESTS_INTRO, roi=T.NUMBER["roi"], kpi=self.kpi, target=T.pct(ev.target)))]  # fmt: skip
+        missing = self._ident_note()
+        if missing is not None:
+            return Section("experiments", T.SECTIONS["experiments"], [*blocks, missing])
+        t = ev.test_table()
+        if t.empty:
+            blocks.append(Block("callout", text=T.TESTS_NONE))
+        else:
+            signed = (lambda v: T.money(v, self.cur, signed=True)) if self.revenue else T.number
+            shown = t.assign(
+                lift=[T.fill(T.TESTS_LIFT, lift=signed(a), se=self.kfmt(b)) for a, b in zip(t["expected_lift"], t["lift_se"], strict=True)],
+                roi_now_after=[T.fill(T.TESTS_ROI, now=T.interval(a, b), after=T.interval(c, d)) for a, b, c, d in
+                               zip(t["roi_lower_now"], t["roi_upper_now"], t["roi_lower_after"], t["roi_upper_after"], strict=True)],
+            )  # fmt: skip
+            raw = ev.tests.copy()
+            raw.insert(min(2, raw.shape[1]), "reason", list(t["reason"]))
+            table = self.w.table("experiments", shown, self._cols(T.TESTS_COLUMNS),
+                                 {"spend_change": lambda v: T.money(v, self.cur, signed=True), "class": _ident_label},
+                                 raw=raw, classes={"class": ident_class}, details="note")  # fmt: skip
+            blocks += [Block("table", table=table), Block("note", text=T.TESTS_NOTE)]
+        no_cost = ev.uncertain_without_cost()
+        if no_cost:
+            blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
+        blocks.append(Block("p", text=T.fill(T.TESTS_LOOP, kpi=self.kpi)))
+        return Section("experiments", T.SECTIONS["experiments"], blocks)
+
+    # 9 ------------------------------------------------------------------
     def health(self) -> Section:
         checks = self.d.checks
         frame = checks.to_dataframe()
         table = self.w.table("diagnostics", frame, T.HEALTH_COLUMNS,
-                             classes={"status": _status_class, "message": _pre, "recommendation": _pre})  # fmt: skip
+                             classes={"status": status_class, "message": pre, "recommendation": pre})  # fmt: skip
         acc = self.d.accuracy
         pct_rows = {"mape", "coverage", "holdout_mape", "holdout_coverage"}
         shown = acc.assign(
@@ -502,9 +460,22 @@ class _Page:
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
             self._fig(plotting.draw_fit(self.d.fit, self.cur, self.kpi), self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
+            *self._ident_checks(),
         ])  # fmt: skip
 
-    # 9 ------------------------------------------------------------------
+    def _ident_checks(self) -> list[Block]:
+        ident = self.d.evidence.ident
+        if ident is None:
+            return []
+        table = self.w.table("identifiability", ident.checks().to_dataframe(), T.HEALTH_COLUMNS, raw=ident.table,
+                             classes={"status": status_class, "message": pre, "recommendation": pre})  # fmt: skip
+        return [
+            Block("h3", text=T.IDENT_CHECKS),
+            Block("p", text=T.fill(T.IDENT_CHECKS_INTRO, kpi=self.kpi)),
+            Block("table", table=table),
+        ]
+
+    # 10 -----------------------------------------------------------------
     def appendix(self) -> Section:
         a = self.d.appendix
         data = a["data"].assign(item=a["data"]["item"].map(T.DATA_ROWS))
@@ -530,8 +501,12 @@ class _Page:
         ])  # fmt: skip
 
     def all(self) -> list[Section]:
-        return [self.summary(), self.quarter(), self.contributions(), self.roi(), self.earned(), self.curves(), self.plan(),
-                self.health(), self.appendix()]  # fmt: skip
+        """Every section, in the order (and so with the numbers) of :data:`~mmm.report.text.SECTION_ORDER`."""
+        return [getattr(self, key)() for key in T.SECTION_ORDER]
+
+
+def _ident_label(v: Any) -> str:
+    return T.IDENT_CLASSES.get(str(v), str(v)) if v else T.DASH
 
 
 def _day(v: Any) -> str:
@@ -581,6 +556,8 @@ def build(
     currency: str | None = None,
     quarter: str | None = None,
     max_samples: int | None = S.MAX_SAMPLES,
+    identifiability: Identifiability | None = None,
+    experiments: pd.DataFrame | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -589,8 +566,9 @@ def build(
     result : FitResult
         The fit to report on.
     allocation : Allocation, optional
-        Next quarter's plan from :func:`mmm.optimize.optimize_budget`; without it section 7
-        says that no plan was computed.
+        Next quarter's plan from :func:`mmm.optimize.optimize_budget`; without it the plan
+        section says that no plan was computed. Its ``caveats`` and the table's
+        ``identifiability`` / ``evidence`` columns are shown when present.
     out : str or Path
         The HTML file to write (``.html`` is added when missing; an existing directory gets
         ``report.html``). Parent directories are created. Each table is written beside it
@@ -603,6 +581,14 @@ def build(
     max_samples : int or None
         Posterior samples summarised in the report (evenly thinned; None: all). The
         diagnostics always use every draw.
+    identifiability : Identifiability, optional
+        What the data can tell per channel (:func:`mmm.identify.identifiability`), shown
+        next to each ROI, in the plan and under model health; measured here once (on the
+        summarised draws) when not given. A MAP fit has none: the report says that the
+        classification needs a full fit.
+    experiments : DataFrame, optional
+        The recommended lift tests (:func:`mmm.experiments.experiments`) for the section
+        "What to test next quarter"; computed here once from ``identifiability`` when not given.
 
     Returns
     -------
@@ -623,8 +609,8 @@ def build(
     path.parent.mkdir(parents=True, exist_ok=True)
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
-    data = S.collect(result, allocation, quarter, max_samples)
-    writer = _Writer(path)
+    data = S.collect(result, allocation, quarter, max_samples, identifiability, experiments)
+    writer = Writer(path)
     page = _Page(data, result, writer, cur)
     sections = page.all()
     q = data.quarter

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,9 +24,11 @@ from mmm import attribution
 from mmm._checks import Checks
 from mmm._dims import CHANNEL, MEDIA_TYPES, SAMPLE
 from mmm.exceptions import DataValidationError
+from mmm.report.evidence import Evidence, annotate_plan, evidence_data
 from mmm.report.plan import Plan, plan_data, recommended_spend
 
 if TYPE_CHECKING:
+    from mmm.identify import Identifiability
     from mmm.results import FitResult
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
@@ -391,16 +393,8 @@ def no_cost_table(result: FitResult | Source, window: Any = None) -> pd.DataFram
     info = _channel_info(res)
     chans = info.loc[~info["has_cost"], "channel"].tolist()
     if not chans:
-        return pd.DataFrame(
-            columns=[
-                "channel",
-                "media",
-                "contribution_mean",
-                "share_mean",
-                "share_lower",
-                "share_upper",
-            ]
-        )
+        cols = ["channel", "media", "contribution_mean", "share_mean", "share_lower", "share_upper"]
+        return pd.DataFrame(columns=cols)
     kpi = float(res.dataset.data["kpi"].values[_mask(res, window)].sum())
     direct = src.totals(window)["direct"].sel({CHANNEL: chans}).values
     m, lo, hi = _stats(direct)
@@ -647,6 +641,7 @@ class ReportData:
     fit: pd.DataFrame
     accuracy: pd.DataFrame
     appendix: dict[str, pd.DataFrame]
+    evidence: Evidence = field(default_factory=lambda: Evidence(None))
 
 
 def collect(
@@ -654,6 +649,8 @@ def collect(
     allocation: Any = None,
     quarter: str | None = None,
     max_samples: int | None = MAX_SAMPLES,
+    identifiability: Identifiability | None = None,
+    experiments: pd.DataFrame | None = None,
 ) -> ReportData:
     """Compute the data of every section for one report.
 
@@ -661,15 +658,18 @@ def collect(
     ----------
     result : FitResult or Source
     allocation : Allocation, optional
-        A budget plan from :func:`mmm.optimize.optimize_budget` (None: section 7 says no plan).
+        A budget plan from :func:`mmm.optimize.optimize_budget` (None: the plan section says so).
     quarter : str, optional
         The reporting quarter (see :func:`quarter_windows`).
     max_samples : int or None
         Posterior samples to summarise (see :class:`Source`).
+    identifiability, experiments : optional
+        Computed here (once) when not given; see :func:`mmm.report.evidence.evidence_data`.
     """
     src = result if isinstance(result, Source) else Source(result, max_samples)
     q = quarter_windows(src, quarter)
-    plan = plan_data(allocation)
+    evidence = evidence_data(src, identifiability, experiments)
+    plan = annotate_plan(plan_data(allocation), evidence)
     earned, earned_totals = earned_tables(src, q.current)
     curves, marks = curve_tables(src, q.current, allocation)
     checks = src.diagnostics()
@@ -692,4 +692,5 @@ def collect(
         fit=fit_table(src),
         accuracy=accuracy_table(checks),
         appendix=appendix_tables(src),
+        evidence=evidence,
     )

@@ -127,30 +127,77 @@ CSV_LINK = "CSV"
 CSV_TITLE = "Download this table as CSV"
 NOT_AVAILABLE = "Not available."
 
-SECTIONS: dict[str, str] = {
-    "summary": "1. Executive summary",
-    "quarter": "2. Spend and results: this quarter vs last quarter",
-    "contributions": "3. What drove revenue",
-    "roi": "4. Return on investment by channel",
-    "earned": "5. Earned media",
-    "curves": "6. Response curves and marginal ROI",
-    "plan": "7. Recommended budget for next quarter",
-    "health": "8. Model health",
-    "appendix": "9. Method and data",
+#: the sections in page order; their numbers follow from it
+SECTION_ORDER = ("summary", "quarter", "contributions", "roi", "earned", "curves", "plan",
+                 "experiments", "health", "appendix")  # fmt: skip
+_TITLES = {
+    "summary": "Executive summary",
+    "quarter": "Spend and results: this quarter vs last quarter",
+    "contributions": "What drove revenue",
+    "roi": "Return on investment by channel",
+    "earned": "Earned media",
+    "curves": "Response curves and marginal ROI",
+    "plan": "Recommended budget for next quarter",
+    "experiments": "What to test next quarter",
+    "health": "Model health",
+    "appendix": "Method and data",
 }
+#: section id → its number on the page
+NUMBER = {key: i for i, key in enumerate(SECTION_ORDER, 1)}
+SECTIONS: dict[str, str] = {key: f"{NUMBER[key]}. {_TITLES[key]}" for key in SECTION_ORDER}
+_HEALTH, _PLAN, _ROI, _TESTS = (
+    NUMBER["health"],
+    NUMBER["plan"],
+    NUMBER["roi"],
+    NUMBER["experiments"],
+)
 
 BADGE = "Model health: {status}"
 BADGE_HELP = {
     "PASS": "All checks passed: the estimates can be used as they are.",
-    "REVIEW": "Some checks need a look before the numbers are used (see section 8).",
-    "FAIL": "At least one check failed: do not base decisions on these numbers yet (see section 8).",
+    "REVIEW": f"Some checks need a look before the numbers are used (see section {_HEALTH}).",
+    "FAIL": f"At least one check failed: do not base decisions on these numbers yet (see section {_HEALTH}).",
 }
 FAIL_BANNER = "Model health FAIL — do not act on this report yet."
-FAIL_BANNER_DETAIL = "Failed checks: {checks}. What to do is in section 8, Model health."
+FAIL_BANNER_DETAIL = (
+    f"Failed checks: {{checks}}. What to do is in section {_HEALTH}, {_TITLES['health']}."
+)
 APPROX_BANNER = "APPROXIMATE — a quick point estimate (MAP), not a full Bayesian fit."
 APPROX_BANNER_DETAIL = (
     "Intervals and probabilities are not available and every number may be off. "
     "Refit with full sampling (method='mcmc') before using ROI or budget advice."
+)
+
+# ---------------------------------------------------------------------- identifiability
+
+#: how each identifiability class (mmm.identify) is named on the page
+IDENT_CLASSES = {
+    "well identified": "Well identified",
+    "weakly identified": "Weakly identified",
+    "prior-dominated": "Prior-dominated",
+}
+IDENT_NEEDS_FULL_FIT = (
+    "Whether the data pins each channel's ROI down (or whether it is mostly our prior) needs a "
+    "full Bayesian fit: this approximate (MAP) fit has no posterior interval to compare with "
+    "the prior. Refit with method='mcmc' (mmm fit without --method map) to see it, and the "
+    "lift tests that would settle the uncertain channels."
+)
+IDENT_FAILED = "The identifiability of each channel could not be measured: {error}"
+IDENT_ROI_NOTE = (
+    "Evidence: how far the data moved each ROI away from the prior we started from. "
+    "Well identified: the data pins it down. Weakly identified: the data narrows it only "
+    "partly; treat it as indicative. Prior-dominated: the data cannot tell; the number is "
+    f"mostly our prior assumption, and section {_TESTS} names the test that would settle it."
+)
+SUMMARY_PRIOR = (
+    "The data cannot pin down the ROI of {channels}: {their} estimate is mostly our prior. "
+    "The budget plan keeps moves on {them} small until a lift test settles {them} "
+    f"(section {_TESTS})."
+)
+SUMMARY_PRIOR_NO_PLAN = (
+    "The data cannot pin down the ROI of {channels}: {their} estimate is mostly our prior. "
+    "Keep budget moves on {them} small until a lift test settles {them} "
+    f"(section {_TESTS})."
 )
 
 # ---------------------------------------------------------------------- 1. summary
@@ -165,7 +212,7 @@ SUMMARY_BEST = "Best return: {channel} at {roi} per {currency}1 ({interval})."
 SUMMARY_BELOW = "Below break-even with at least 95% probability: {channels}."
 SUMMARY_SOCIAL = "Paid and owned social activity generated earned media worth {value} this quarter."
 SUMMARY_PLAN = "Top recommendation: {text}"
-SUMMARY_NO_PLAN = "No budget plan was computed for this report (see section 7)."
+SUMMARY_NO_PLAN = f"No budget plan was computed for this report (see section {_PLAN})."
 PLAN_MOVE = "move {amount} from {source} to {target}: {uplift} expected {kpi} (90% interval {lo} to {hi}), {prob} probability of improvement."
 PLAN_MOVE_MORE = "{name} and {n} other channel(s)"
 PLAN_KEEP = "keep the current split: no shift improves expected {kpi} ({uplift}, {prob} probability of improvement)."
@@ -231,6 +278,7 @@ ROI_COLUMNS = {
     "roi_direct_mean": "Direct ROI",
     "roi_via_earned_mean": "Via earned",
     "p_above_breakeven": "P(ROI > 1)",
+    "identifiability": "Evidence",
 }
 NO_COST_INTRO = "Channels without a cost have no ROI; their share of {kpi} over the same period:"
 NO_COST_COLUMNS = {
@@ -239,6 +287,7 @@ NO_COST_COLUMNS = {
     "contribution_mean": "Incremental {kpi}",
     "share": "Share of {kpi}",
     "share_interval": "90% interval",
+    "identifiability": "Evidence",
 }
 
 # ---------------------------------------------------------------------- 5. earned
@@ -283,6 +332,11 @@ PLAN_INTRO = (
 PLAN_NONE = "No budget plan was computed for this report. Run mmm optimize on the fit (or mmm.optimize.optimize_budget(result, BudgetScenario()) in Python) and pass the allocation to the report to fill this section."
 PLAN_UPLIFT = "Expected change in {kpi}: {uplift} (90% interval {lo} to {hi}); probability that the plan beats the current split: {prob}."
 PLAN_SOLVER = "The optimiser did not report success: {message}"
+PLAN_CAVEATS = "Caveats of this plan:"
+PLAN_EVIDENCE_NOTE = (
+    "Evidence is how well the data pins down each channel's ROI (see section "
+    f"{_ROI}); the line under a channel says when its move rests on the prior rather than the data."
+)
 PLAN_COLUMNS = {
     "channel": "Channel",
     "media": "Media",
@@ -295,6 +349,7 @@ PLAN_COLUMNS = {
     "mroi_recommended": "mROI (recommended)",
     "locked": "Locked",
     "bounds": "Allowed range",
+    "identifiability": "Evidence",
 }
 GROUP_COLUMNS = {
     "group": "Group",
@@ -306,7 +361,50 @@ GROUP_COLUMNS = {
 SHIFTS_INTRO = "Shifts by channel: social channels in colour, others in grey."
 UPLIFT_INTRO = "Distribution of the expected change in {kpi} under the plan (posterior draws)."
 
-# ---------------------------------------------------------------------- 8. health
+# ---------------------------------------------------------------------- 8. experiments
+
+TESTS_INTRO = (
+    "Where the data cannot pin a channel's ROI down (section {roi}), an experiment can: change "
+    "its spend for a few weeks, measure the incremental {kpi}, and feed the result into the "
+    "next fit. For each such channel, the test that narrows its 90% ROI interval to about "
+    "±{target} of its median while moving the least spend (or, where none gets there, the most "
+    "precise one), with the {kpi} it should measure and the ROI interval expected after it."
+)
+TESTS_NONE = (
+    "No test is needed: the data pins down the ROI of every channel with a cost "
+    "(all are well identified)."
+)
+TESTS_NO_COST = (
+    "Channels without a cost have no ROI to test: {channels}. Their contribution is not well "
+    "identified either; pausing such a channel for a few weeks, or in some regions, would pin it down."
+)
+TESTS_COLUMNS = {
+    "channel": "Channel",
+    "class": "Evidence",
+    "reason": "Why",
+    "design": "Test",
+    "spend_change": "Spend change",
+    "lift": "Expected {kpi} change ± se",
+    "roi_now_after": "ROI 90% interval: now → after",
+}
+TESTS_LIFT = "{lift} ± {se}"
+TESTS_ROI = "{now} → {after}"
+TESTS_LOOP = (
+    "How the results come back: record each finished test as a row of a CSV with the columns "
+    "channel,start,end,lift,se (the test's first and last week, the channel's incremental {kpi} "
+    "over those weeks at the spend it ran, and the standard error of that measurement) and "
+    "refit on data that includes the test weeks with mmm fit DATA --config MAP --out RUN "
+    "--lift-tests tests.csv. A spend-change test measures the {kpi} its change caused; "
+    "mmm.experiments.lift_test(result, channel, start, end, change, measured, se) turns that "
+    "into the row. The next report then shows how far each interval narrowed."
+)
+TESTS_NOTE = (
+    "Design: go dark = pause the channel; +x% = raise its spend by that much, nationally or in "
+    "half of the regions scaled to national. The standard error assumes a control as noisy as "
+    "the test (matched weeks or regions)."
+)
+
+# ---------------------------------------------------------------------- 9. health
 
 HEALTH_INTRO = "Every check is PASS, REVIEW or FAIL with what to do about it. Overall: {status}."
 HEALTH_COLUMNS = {
@@ -315,6 +413,12 @@ HEALTH_COLUMNS = {
     "message": "Finding",
     "recommendation": "What to do",
 }
+IDENT_CHECKS = "What the data can tell about each channel"
+IDENT_CHECKS_INTRO = (
+    "PASS when the data pins a channel's ROI (or share of {kpi}) down, REVIEW when it is "
+    "weakly identified or prior-dominated. These checks describe what the data can tell, not "
+    "whether the fit worked, so they do not change the model-health status."
+)
 FIT_INTRO = (
     "Actual {kpi} against the model's expectation with its 90% predictive interval. {holdout}"
 )
@@ -330,7 +434,7 @@ ACCURACY_ROWS = {
     "holdout_periods": "Holdout periods",
 }
 
-# ---------------------------------------------------------------------- 9. appendix
+# ---------------------------------------------------------------------- 10. appendix
 
 APPENDIX_DATA = "Data"
 APPENDIX_CHANNELS = "Channel map"
@@ -394,6 +498,7 @@ LEGEND_LAST_Q = "Last quarter"
 LEGEND_THIS_Q = "This quarter"
 LEGEND_ZERO = "No change"
 LEGEND_MEAN = "Mean"
+LEGEND_PRIOR = "Prior-dominated: mostly our prior"
 TITLE_CONTRIB = "Baseline vs media"
 TITLE_WATERFALL = "Contributions this quarter"
 TITLE_ROI = "ROI with 90% intervals"
