@@ -204,7 +204,7 @@ def median(values: Sequence[float | None]) -> float:
 
 
 def fmt(v: Any, spec: str = ".2f") -> str:
-    if v is None:
+    if v is None or (isinstance(v, float) and v != v):  # None or NaN
         return "—"
     if isinstance(v, str):
         return v

@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 MediaMixModel(spec.replace(seed=args.seed + 1000)).fit(ds)
         refit = {f"refit_{k}": v for k, v in clock.times.items()}
 
-    roas = {
+    roas: dict[str, dict[str, Any]] = {
         str(ch): {
             "mean": float(r.roi_mean),
             "lower": float(r.roi_lower),
@@ -209,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         for ch, r in roi.iterrows()
     }
-    errs = [abs(v["mean"] - v["truth"]) / v["truth"] for v in roas.values() if v["truth"]]
+    errs = [
+        abs(v["mean"] - t) / t for v in roas.values() if (t := v["truth"]) is not None and t > 0
+    ]
     emit(
         {
             "library": "mmm",

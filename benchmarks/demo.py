@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, dir_bytes, table  # noqa: E402
+from _common import REPO, code_version, dir_bytes, table  # noqa: E402
 
 STAGE = re.compile(r"^\[(\w+)\] done in ([0-9.]+)s")
 
@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "demo"
         cmd = [sys.executable, "-m", "mmm.cli", "demo", "--quiet", "--out", str(out), *extra]
-        print(f"$ {' '.join(cmd)}   ({time.strftime('%Y-%m-%d %H:%M')})", flush=True)
+        print(
+            f"$ {' '.join(cmd)}   ({code_version()}, {time.strftime('%Y-%m-%d %H:%M')})", flush=True
+        )
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
         total = time.perf_counter() - t0
@@ -85,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("  graph build", timing.get("build_s")),
                 ("  compile (nutpie/numba)", timing.get("compile_s")),
                 ("  sampling", timing.get("sample_s")),
-                ("  save + tables + diagnostics", secs - fit_s if fit_s else None),
+                ("  after sampling: save, tables, checks", secs - fit_s if fit_s else None),
             ]
             rows += [
                 {"stage": n, "seconds": v, "share": 100 * v / total}

@@ -95,6 +95,7 @@ COLUMNS: list[tuple[str, str, Any]] = [
     ("roas_x2", "ROAS x2 (truth 2275)", "s"),
     ("roas_err_pct", "ROAS err %", ".1f"),
     ("peak_rss_mb", "peak RSS MB", ".0f"),
+    ("rss_fit_mb", "RSS added by fit MB", ".0f"),
     ("saved_mb", "saved MB", ".2f"),
     ("load_avg_1m", "load", ".1f"),
 ]
@@ -110,6 +111,7 @@ NUMERIC = [
     "divergences",
     "roas_err_pct",
     "peak_rss_mb",
+    "rss_fit_mb",
     "saved_mb",
     "load_avg_1m",
 ]
@@ -123,6 +125,7 @@ def row(r: dict[str, Any], run: int) -> dict[str, Any]:
         roas_x1=roas_cell(r, "x1"),
         roas_x2=roas_cell(r, "x2"),
         saved_mb=r["saved_bytes"] / 1e6 if "saved_bytes" in r else None,
+        rss_fit_mb=r["peak_rss_mb"] - r["rss_before_fit_mb"] if "rss_before_fit_mb" in r else None,
         roas_err_pct=100 * r["median_abs_roas_error"]
         if r.get("median_abs_roas_error") is not None
         else None,
@@ -144,6 +147,35 @@ def medians(rows: Sequence[dict[str, Any]], library: str) -> dict[str, Any]:
             )
     m["split"] = split(m)
     return m
+
+
+def report(results: Sequence[dict[str, Any]]) -> None:
+    """Print the per-run table, the medians and the ratios."""
+    libs = [lib for lib in ("mmm", "pymc-marketing") if any(r["library"] == lib for r in results)]
+    ok = [row(r, r["run"]) for r in results if "error" not in r]
+    print("\nPer run")
+    print(table(ok, COLUMNS))
+    meds = [medians(ok, lib) for lib in libs]
+    print("\nMedians (run = number of successful runs)")
+    print(table(meds, COLUMNS))
+    intervals = {r["library"]: r.get("roas_interval") for r in ok}
+    print(f"\nROAS intervals: {', '.join(f'{k} {v}' for k, v in intervals.items())}.")
+    if len(meds) == 2 and all(m["run"] for m in meds):
+        ours, theirs = meds
+        print("\nRatios, PyMC-Marketing / mmm (medians; > 1 means mmm is better)")
+        ratios = [
+            ("fit wall time", theirs["fit_s"] / ours["fit_s"]),
+            ("warm refit time", theirs["refit_fit_s"] / ours["refit_fit_s"]),
+            ("peak RSS", theirs["peak_rss_mb"] / ours["peak_rss_mb"]),
+            ("RSS added by the fit (peak − before fit)", theirs["rss_fit_mb"] / ours["rss_fit_mb"]),
+            ("saved size", theirs["saved_mb"] / ours["saved_mb"]),
+            (
+                "min bulk ESS per fit second (mmm / PyMC-Marketing)",
+                (ours["min_ess_bulk"] / ours["fit_s"]) / (theirs["min_ess_bulk"] / theirs["fit_s"]),
+            ),
+        ]
+        for name, v in ratios:
+            print(f"  {name:<52} {fmt(v, '.2f')}×")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write every run's raw metrics to this file")
     p.add_argument("--log", type=Path, help="append the workers' stdout/stderr to this file")
     p.add_argument("--timeout", type=float, default=900, help="seconds per worker (default 900)")
+    p.add_argument("--from-json", type=Path, help="print the tables of a --json file; run nothing")
     args = p.parse_args(argv)
+    if args.from_json:
+        report(json.loads(args.from_json.read_text(encoding="utf-8")))
+        return 0
 
     data = args.data.resolve()
     if not data.exists():
@@ -228,30 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=float), encoding="utf-8")
-
-    ok = [row(r, r["run"]) for r in results if "error" not in r]
-    print("\nPer run")
-    print(table(ok, COLUMNS))
-    meds = [medians(ok, lib) for lib in libs]
-    print("\nMedians (run = number of successful runs)")
-    print(table(meds, COLUMNS))
-    intervals = {r["library"]: r.get("roas_interval") for r in ok}
-    print(f"\nROAS intervals: {', '.join(f'{k} {v}' for k, v in intervals.items())}.")
-    if len(meds) == 2 and all(m["run"] for m in meds):
-        ours, theirs = meds
-        print("\nRatios, PyMC-Marketing / mmm (medians; > 1 means mmm is better)")
-        ratios = [
-            ("fit wall time", theirs["fit_s"] / ours["fit_s"]),
-            ("warm refit time", theirs["refit_fit_s"] / ours["refit_fit_s"]),
-            ("peak RSS", theirs["peak_rss_mb"] / ours["peak_rss_mb"]),
-            ("saved size", theirs["saved_mb"] / ours["saved_mb"]),
-            (
-                "min bulk ESS per fit second (mmm / PyMC-Marketing)",
-                (ours["min_ess_bulk"] / ours["fit_s"]) / (theirs["min_ess_bulk"] / theirs["fit_s"]),
-            ),
-        ]
-        for name, v in ratios:
-            print(f"  {name:<52} {fmt(v, '.2f')}×")
+    report(results)
     failed = [r for r in results if "error" in r]
     return 1 if failed else 0
 
