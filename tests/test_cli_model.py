@@ -1,0 +1,103 @@
+"""`mmm fit`, `optimize`, `report` and `demo` end to end, in-process, on small data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _fits import small_brand
+
+from mmm.cli import main
+from mmm.runs import ROI_COLUMNS
+
+FAST = ["--chains", "2", "--draws", "60", "--tune", "60", "--quiet", "--holdout", "4"]
+
+
+@pytest.fixture(scope="module")
+def brand_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("brand")
+    paths = small_brand().to_files(d, "brand")
+    return paths["data"], paths["channel_map"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(brand_files: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data, cmap = brand_files
+    out = tmp_path_factory.mktemp("run") / "run"
+    assert main(["fit", str(data), "--config", str(cmap), "--out", str(out), *FAST]) == 0
+    return out
+
+
+def test_fit_writes_result_and_contract_tables(
+    run_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roi = pd.read_csv(run_dir / "roi.csv")
+    assert list(roi.columns[: len(ROI_COLUMNS)]) == ROI_COLUMNS
+    assert set(roi.channel) == {"tv", "search", "weibo", "douyin"}
+    assert (run_dir / "contributions.csv").exists() and (run_dir / "result.json").exists()
+    diag = json.loads((run_dir / "diagnostics.json").read_text())
+    assert {c["name"] for c in diag["checks"]} >= {"r_hat", "ess", "divergences", "holdout"}
+    assert "identifiability" in diag
+    ident = pd.read_csv(run_dir / "identifiability.csv")
+    assert set(ident.channel) >= {"tv", "search", "weibo", "douyin"}
+    assert (run_dir / "experiments.csv").exists()
+
+
+def test_tiny_fit_is_reported_loudly_not_as_fine(run_dir: Path) -> None:
+    # 2 chains x 60 draws cannot reach the ESS bar: the run must say so, not pass quietly
+    diag = json.loads((run_dir / "diagnostics.json").read_text())
+    assert diag["status"] in {"REVIEW", "FAIL"}
+
+
+def test_optimize_and_report_from_a_run(run_dir: Path) -> None:
+    assert (
+        main(["optimize", str(run_dir), "--weeks", "8", "--max-change", "0.2", "--lock", "tv"]) == 0
+    )
+    alloc = pd.read_csv(run_dir / "allocation.csv")
+    tv = alloc.set_index("channel").loc["tv"]
+    assert tv.recommended_spend == pytest.approx(tv.current_spend)
+    plan = json.loads((run_dir / "allocation.json").read_text())
+    assert plan["window"]["weeks"] == 8 and "caveats" in plan
+    out = run_dir / "q.html"
+    assert main(["report", str(run_dir), "--out", str(out), "--brand", "Test & Co"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Test &amp; Co" in html and "http://" not in html and "https://" not in html
+
+
+def test_bad_data_exits_2_with_one_line(
+    brand_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, cmap = brand_files
+    df = pd.read_csv(data)
+    df.loc[3, "tv_spend"] = -5
+    bad = tmp_path / "bad.csv"
+    df.to_csv(bad, index=False)
+    code = main(["fit", str(bad), "--config", str(cmap), "--out", str(tmp_path / "r"), *FAST])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and "tv_spend" in err and "Traceback" not in err
+
+
+def test_optimize_on_missing_run_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["optimize", str(tmp_path / "nope")]) == 2
+    assert "result.json" in capsys.readouterr().err
+
+
+def test_demo_runs_the_whole_pipeline_on_bundled_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo"
+    assert (
+        main(
+            ["demo", "--out", str(out), "--chains", "2", "--draws", "40", "--tune", "40", "--quiet"]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Report:" in printed and "[fit] done" in printed
+    for name in ("report.html", "roi.csv", "allocation.csv", "diagnostics.json", "result.json"):
+        assert (out / name).exists(), name
