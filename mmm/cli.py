@@ -311,7 +311,7 @@ def _add_demo(sub: Subparsers) -> None:
         metavar="DIR",
         help="output directory (default reports/demo)",
     )
-    _add_sampler_args(p, draws=500)
+    _add_sampler_args(p, draws=1000)
     _add_optimize_args(p)
     p.set_defaults(func=_cmd_demo)
 

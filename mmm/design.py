@@ -183,6 +183,7 @@ class Design:
             c[g.dim] = list(g.channels)
         for e, sources in self.earned.items():
             c[f"{e}_source"] = list(sources)
+            c[f"{e}_part"] = ["organic", *sources]
         return c
 
 

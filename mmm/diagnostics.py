@@ -13,6 +13,7 @@ import arviz as az
 import numpy as np
 
 from mmm._checks import Check, Checks, Status
+from mmm.design import Design
 
 if TYPE_CHECKING:
     from mmm.results import FitResult
@@ -50,10 +51,51 @@ def convergence_checks(result: FitResult) -> Checks:
 
 
 def diagnose(result: FitResult) -> Checks:
-    """All checks: convergence, in-sample fit, predictive coverage and holdout accuracy."""
+    """All checks: convergence, prior scale, in-sample fit, predictive coverage and holdout accuracy."""
     conv = convergence_checks(result)
     fit = result.fitted()
-    return Checks((*conv.checks, *_fit_checks(result, fit)), title="Model health")
+    return Checks(
+        (*conv.checks, prior_scale_check(result.design), *_fit_checks(result, fit)),
+        title="Model health",
+    )
+
+
+def prior_scale_check(design: Design) -> Check:
+    """Does the ROI prior fit the scale of KPI vs spend?
+
+    At the prior median ROI, paid media would drive ``sum(roi_median * spend) / KPI`` of the
+    KPI. Far below 0.1% or above 100% means spend and KPI are not in the same currency (spend
+    given as an index or in GRPs, KPI in thousands, …): the ROI prior then pins the estimate
+    while every convergence check passes.
+    """
+    cost = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
+    if not cost:
+        return Check("prior_scale", "PASS", "No channel has a cost; ROI priors are not used.")
+    kpi_total = float(design.y.sum() * design.kpi_scale)
+    implied = (
+        sum(design.prior_for(c)[0] * design.spend_total[design.index(c)] for c in cost) / kpi_total
+    )
+    vals = {
+        "implied_media_share": implied,
+        "kpi_per_spend": kpi_total / float(design.spend_total[design.has_cost].sum()),
+    }
+    if implied < 1e-3 or implied > 1.0:
+        return Check(
+            "prior_scale",
+            "REVIEW",
+            f"At the ROI prior's median, paid media would drive {implied:.2%} of the KPI (the KPI is "
+            f"{vals['kpi_per_spend']:,.3g}x total spend): the prior does not fit the data's units and will dominate the ROI.",
+            "Check that spend is in the KPI's currency; if it is an index or GRPs, map it as `activity` with the real "
+            "spend in `spend`, or set roi_prior=(median, sigma) on the right scale.",
+            vals,
+        )
+    return Check(
+        "prior_scale",
+        "PASS",
+        f"At the ROI prior's median paid media would drive {implied:.1%} of the KPI.",
+        "",
+        vals,
+    )
 
 
 def _max_over(ds: object) -> tuple[float, str]:

@@ -198,3 +198,17 @@ def test_spec_rejects_bad_settings_with_allowed_values() -> None:
         ModelSpec(chains=0)
     spec = ModelSpec(channel_priors={"tv": (0.5, 0.4)})
     assert ModelSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_prior_scale_check_flags_spend_not_in_kpi_currency() -> None:
+    from mmm.design import Design
+    from mmm.diagnostics import prior_scale_check
+
+    b = small_brand()
+    df = b.data.copy()
+    for col in ("tv_spend", "search_spend", "weibo_spend", "douyin_spend"):
+        df[col] = df[col] / df[col].max()  # an index 0..1, as in PyMC-Marketing's example
+    ds = from_dataframe(df, b.channel_map)
+    check = prior_scale_check(Design.build(ds, ModelSpec()))
+    assert check.status == "REVIEW" and "units" in check.message
+    assert prior_scale_check(Design.build(_dataset(), ModelSpec())).status == "PASS"
