@@ -173,7 +173,7 @@ class FitResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         enc = {v: {"zlib": True, "complevel": 4} for v in self.posterior.data_vars}
-        self.posterior.astype("float32" if self.info.get("float32") else "float64").to_netcdf(
+        self.posterior.to_netcdf(
             d / "posterior.nc", engine="h5netcdf", encoding=enc
         )
         stats = self.sample_stats
