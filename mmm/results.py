@@ -173,9 +173,7 @@ class FitResult:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         enc = {v: {"zlib": True, "complevel": 4} for v in self.posterior.data_vars}
-        self.posterior.to_netcdf(
-            d / "posterior.nc", engine="h5netcdf", encoding=enc
-        )
+        self.posterior.to_netcdf(d / "posterior.nc", engine="h5netcdf", encoding=enc)
         stats = self.sample_stats
         if len(stats.data_vars):
             stats = stats.assign(
@@ -195,7 +193,7 @@ class FitResult:
         meta = {
             "format_version": FORMAT_VERSION,
             "spec": self.spec.to_dict(),
-            "info": _jsonable(self.info),
+            "info": jsonable(self.info),
         }
         (d / "result.json").write_text(
             json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -233,11 +231,14 @@ class FitResult:
         )
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """Plain JSON-safe values: str keys, lists, Python scalars, and None for NaN/inf."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.generic):
-        return obj.item()
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
     return obj

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mmm.dataset import MMMDataset
-from mmm.results import FitResult
+from mmm.results import FitResult, jsonable
 
 ROI_COLUMNS = [
     "channel",
@@ -77,21 +75,9 @@ def write_fit_tables(result: FitResult, run: str | Path, ident: Any = None) -> d
         paths.update(write_identifiability(result, run, ident))
     diag["timing"] = {k: round(float(v), 3) for k, v in result.info.items() if k.endswith("_s")}
     paths["diagnostics"].write_text(
-        json.dumps(_clean(diag), indent=2, ensure_ascii=False), encoding="utf-8"
+        json.dumps(jsonable(diag), indent=2, ensure_ascii=False), encoding="utf-8"
     )
     return paths
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 def demo_dataset() -> tuple[MMMDataset, str]:
