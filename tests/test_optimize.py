@@ -599,3 +599,12 @@ def test_recommendation_recovers_true_optimum_six_paid_channels() -> None:
     gain_rec, gain_opt, share = gain_captured(brand, a)
     assert gain_rec > 0 and share >= 0.5, (gain_rec, gain_opt)
     assert a.uplift_lower <= gain_rec * 1.5  # the model's claim is not wildly beyond the truth
+
+
+def test_headline_never_claims_certainty_and_map_has_no_probability() -> None:
+    from mmm.optimize import headline_text
+
+    t = pd.DataFrame({"channel": ["tv", "douyin"], "change": [-1.2e6, 1.2e6]})
+    assert ">99% probability" in headline_text(t, (9e5, 3e5, 1.5e6), 1.0)
+    approx = headline_text(t, (9e5, 9e5, 9e5), 1.0, approximate=True)
+    assert "APPROXIMATE" in approx and "probability of improvement" not in approx

@@ -185,11 +185,14 @@ def _names(channels: Sequence[str]) -> str:
 
 def headline_text(table: pd.DataFrame, uplift: tuple[float, float, float], prob_improvement: float, *,
                   currency: str = "¥", prob: float = PROB, mode: str = "optimized", solver_ok: bool = True,
-                  measure: str = "revenue", revenue_change: float | None = None) -> str:  # fmt: skip
+                  measure: str = "revenue", revenue_change: float | None = None,
+                  approximate: bool = False) -> str:  # fmt: skip
     """One sentence for people: what moves where, what it is worth, how sure we are.
 
     ``uplift`` is (mean, lower, upper) of the change in ``measure`` ("revenue" or
     "profit"); ``revenue_change`` adds the expected revenue change when the measure is profit.
+    ``approximate`` (a MAP point estimate, one draw) drops the interval and the probability,
+    which a single draw cannot give.
 
     >>> t = pd.DataFrame({"channel": ["tv", "douyin"], "change": [-1.2e6, 1.2e6]})
     >>> headline_text(t, (9e5, 3e5, 1.5e6), 0.87)
@@ -217,10 +220,21 @@ def headline_text(table: pd.DataFrame, uplift: tuple[float, float, float], prob_
     extra = ""
     if revenue_change is not None:
         extra = f" (expected revenue {'+' if revenue_change >= 0 else '-'}{_money(abs(revenue_change), currency)})"
+    if approximate:
+        return f"{warn}{move}: {signed} {measure} at the APPROXIMATE point estimate (no interval, no probability){extra}."
     return (
         f"{warn}{move}: {signed} expected {measure} ({prob:.0%} interval {_money(lo, currency)} to "
-        f"{_money(hi, currency)}), {prob_improvement:.0%} probability of improvement{extra}."
+        f"{_money(hi, currency)}), {_pct(prob_improvement)} probability of improvement{extra}."
     )
+
+
+def _pct(p: float) -> str:
+    """A probability as people read it: never "100%" or "0%" from a finite sample."""
+    if p > 0.99:
+        return ">99%"
+    if p < 0.01:
+        return "<1%"
+    return f"{p:.0%}"
 
 
 def caveat(channel: str, change: float, cls: str, currency: str = "¥", beyond: str = "") -> str:
@@ -317,6 +331,7 @@ def _allocation(result: FitResult, sc: BudgetScenario, prob: _Problem, resp: _Re
         currency=currency,
         mode=mode,
         solver_ok=bool(solver["success"]),
+        approximate=len(gain) < 2,
         **kw,
     )
     dates = pd.DatetimeIndex(prob.dates, name="date")
