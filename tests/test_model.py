@@ -212,3 +212,20 @@ def test_prior_scale_check_flags_spend_not_in_kpi_currency() -> None:
     check = prior_scale_check(Design.build(ds, ModelSpec()))
     assert check.status == "REVIEW" and "units" in check.message
     assert prior_scale_check(Design.build(_dataset(), ModelSpec())).status == "PASS"
+
+
+def test_numpyro_without_jax_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numpyro(name: str, *args: object, **kwargs: object) -> object:
+        if name == "numpyro":
+            raise ImportError("no numpyro here")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_numpyro)
+    with pytest.raises(ConfigError, match=r"pip install 'mediamix\[numpyro\]'"):
+        MediaMixModel(ModelSpec(sampler="numpyro", chains=1, draws=5, tune=5, progress=False)).fit(
+            _dataset()
+        )
