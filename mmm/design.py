@@ -235,7 +235,12 @@ def fourier_features(dates: pd.DatetimeIndex, periods_per_year: float, modes: in
 def holiday_features(
     dates: pd.DatetimeIndex, country: str, freq: str
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Share of each period's days that fall on each named public holiday of ``country``."""
+    """Share of each period's days that fall on each recurring public holiday of ``country``.
+
+    Only holidays that occur in at least two calendar years of the data become regressors:
+    one-off entries (the ``holidays`` package lists every "Day off (substituted from …)" in
+    China separately) would each add a parameter that a single week cannot identify.
+    """
     import holidays as hol
 
     step = pd.Timedelta(days=7) if freq == "W" else None
@@ -243,19 +248,22 @@ def holiday_features(
     cal = hol.country_holidays(country, years=years, language="en_US")
     by_name: dict[str, list[pd.Timestamp]] = {}
     for day, name in cal.items():
-        base = str(name).split(";")[0].replace(" (observed)", "").strip()
-        by_name.setdefault(base, []).append(pd.Timestamp(day))
-    starts = dates
+        for part in str(name).split(";"):
+            base = part.replace(" (observed)", "").strip()
+            if "substituted" in base.lower():
+                continue
+            by_name.setdefault(base, []).append(pd.Timestamp(day))
     ends = dates + step if step is not None else dates + pd.offsets.MonthBegin(1)
+    length = 7.0 if step is not None else 30.0
     feats, names = [], []
     for name, days in sorted(by_name.items()):
         d = pd.DatetimeIndex(days)
-        counts = np.array(
-            [((d >= s) & (d < e)).sum() for s, e in zip(starts, ends, strict=True)], dtype=float
-        )
-        if counts.sum() == 0:
+        inside = d[(d >= dates[0]) & (d < ends[-1])]
+        if inside.year.nunique() < 2:
             continue
-        length = 7.0 if step is not None else 30.0
+        counts = np.array(
+            [((d >= s) & (d < e)).sum() for s, e in zip(dates, ends, strict=True)], dtype=float
+        )
         feats.append(counts / length)
         names.append(name)
     if not feats:
