@@ -103,9 +103,13 @@ class MediaMixModel:
             posterior, stats, timing = _sample(model, keep, spec)
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0
-        # Parameters are kept in single precision: 7 significant digits is far below Monte Carlo
-        # error, and it halves the saved result. Post-processing computes in double precision.
-        posterior = posterior.astype("float32")
+        # Free parameters are kept in single precision: 7 significant digits is far below Monte
+        # Carlo error, and it halves the saved result. Deterministics (beta, earned gains) stay
+        # in double precision: in extreme draws they exceed float32's range and would become inf.
+        free = {v.name for v in model.free_RVs}
+        posterior = posterior.assign(
+            {k: v.astype("float32") for k, v in posterior.data_vars.items() if k in free}
+        )
         result = FitResult(
             posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info
         )

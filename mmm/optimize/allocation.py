@@ -207,10 +207,13 @@ def headline_text(table: pd.DataFrame, uplift: tuple[float, float, float], prob_
         keep = f"Keep the current split: no move within the bounds is expected to add {measure}."
         return warn + ("The plan matches the current one." if what_if else keep)
     if cut.empty or add.empty:
-        total = float(table["change"].sum())
-        word = ("Adding" if what_if else "Add") if total > 0 else ("Cutting" if what_if else "Cut")
-        names = _names(list((add if total > 0 else cut)["channel"]))
-        move = f"{word} {_money(abs(total), currency)} {'to' if total > 0 else 'from'} {names}"
+        adding = (
+            not add.empty
+        )  # the side that moved beyond the tolerance, whatever the tiny rest sums to
+        total = float((add if adding else cut)["change"].sum())
+        word = ("Adding" if what_if else "Add") if adding else ("Cutting" if what_if else "Cut")
+        names = _names(list((add if adding else cut)["channel"]))
+        move = f"{word} {_money(abs(total), currency)} {'to' if adding else 'from'} {names}"
     else:
         moved = min(float(add["change"].sum()), float(-cut["change"].sum()))
         names = f"from {_names(list(cut['channel']))} to {_names(list(add['channel']))}"

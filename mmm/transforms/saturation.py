@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from mmm.transforms.base import Prior, Transform
 
 #: floor inside the log so that periods with zero input keep finite gradients
@@ -15,7 +17,15 @@ LOG_FLOOR = 1e-9
 
 
 def _sigmoid(xp: Any, z: Any) -> Any:
-    return 1.0 / (1.0 + xp.exp(-z))
+    """Logistic function; in NumPy via SciPy's expit, which does not overflow for large |z|."""
+    if xp is not np:
+        return 1.0 / (1.0 + xp.exp(-z))  # float64 in the graph: exp overflow gives 0, not NaN
+    if np.iscomplexobj(z):  # complex-step derivatives in the optimiser
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
+    from scipy.special import expit
+
+    return expit(z)
 
 
 class Saturation(Transform):
