@@ -229,3 +229,10 @@ def test_numpyro_without_jax_says_how_to_install(monkeypatch: pytest.MonkeyPatch
         MediaMixModel(ModelSpec(sampler="numpyro", chains=1, draws=5, tune=5, progress=False)).fit(
             _dataset()
         )
+
+
+def test_free_parameters_single_precision_derived_effects_double() -> None:
+    post = small_result().posterior
+    assert post["roi"].dtype == np.float32 and post["hill_half"].dtype == np.float32
+    # beta = ROI x spend / sum(saturation) can exceed float32's range in extreme draws
+    assert post["beta"].dtype == np.float64 and post["mentions_gain"].dtype == np.float64
