@@ -382,19 +382,14 @@ def response_curves(
     channels unchanged) and measures the change in KPI (direct + via earned, carry-over
     inside the window) against zero activity in the window.
     """
-    design = result.design
-    ds = result.dataset
-    mask = window_mask(design.dates, window)
-    idx = np.flatnonzero(mask)
-    hist = ds.data["activity"].values[: idx[0]]
-    base_act = ds.data["activity"].values[idx]
+    design, ds = result.design, result.dataset
+    idx, hist, base_act = _window_inputs(result, window)
     chans = (
         list(channels)
         if channels is not None
         else [c for c, m in zip(design.channels, design.media, strict=True) if m != "earned"]
     )
     mult = np.linspace(0, max_multiple, n_points)
-    resp = np.zeros((len(chans), n_points, 0)).tolist()
     draws: list[np.ndarray] = []
     for p in iter_params(result):
         chunk = np.zeros((p["beta"].shape[0], len(chans), n_points))
@@ -402,15 +397,14 @@ def response_curves(
             j = design.index(ch)
             zero = base_act.copy()
             zero[:, j] = 0
-            d0, v0 = simulate_window(result, zero, p, history=hist if len(hist) else None)
+            d0, v0 = simulate_window(result, zero, p, history=hist)
             base_total = (d0 + v0).sum(axis=(1, 2))
             for k, mlt in enumerate(mult):
                 act = base_act.copy()
                 act[:, j] = base_act[:, j] * mlt
-                d, v = simulate_window(result, act, p, history=hist if len(hist) else None)
+                d, v = simulate_window(result, act, p, history=hist)
                 chunk[:, ci, k] = (d + v).sum(axis=(1, 2)) - base_total
         draws.append(chunk)
-    del resp
     arr = xr.DataArray(
         np.concatenate(draws),
         dims=(SAMPLE, CHANNEL, "multiple"),
@@ -426,28 +420,33 @@ def response_curves(
     return out
 
 
+def _window_inputs(
+    result: FitResult, window: Any
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Period positions of ``window``, the observed activity before it (None at the start), and in it."""
+    activity = result.dataset.data["activity"].values
+    idx = np.flatnonzero(window_mask(result.design.dates, window))
+    return idx, (activity[: idx[0]] if idx[0] > 0 else None), activity[idx]
+
+
 def mroi(
     result: FitResult, window: Any = "last:13", step: float = 0.01, prob: float = PROB
 ) -> xr.Dataset:
     """Marginal ROI: extra KPI per extra unit of spend when a channel's spend in ``window`` rises by ``step`` (dims: channel)."""
-    design = result.design
-    ds = result.dataset
-    mask = window_mask(design.dates, window)
-    idx = np.flatnonzero(mask)
-    hist = ds.data["activity"].values[: idx[0]]
-    act = ds.data["activity"].values[idx]
+    design, ds = result.design, result.dataset
+    idx, hist, act = _window_inputs(result, window)
     spend = ds.data["spend"].values[idx].sum(axis=0)
     chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     draws = []
     for p in iter_params(result):
-        d0, v0 = simulate_window(result, act, p, history=hist if len(hist) else None)
+        d0, v0 = simulate_window(result, act, p, history=hist)
         base = (d0 + v0).sum(axis=(1, 2))
         cols = []
         for ch in chans:
             j = design.index(ch)
             a = act.copy()
             a[:, j] *= 1 + step
-            d, v = simulate_window(result, a, p, history=hist if len(hist) else None)
+            d, v = simulate_window(result, a, p, history=hist)
             extra_spend = spend[j] * step
             cols.append(
                 ((d + v).sum(axis=(1, 2)) - base) / extra_spend

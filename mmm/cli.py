@@ -168,8 +168,8 @@ def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
         result = MediaMixModel(_spec_from_args(args)).fit(ds)
     result.save(out)
     ident = identify_or_none(result)
-    paths = write_fit_tables(result, out, ident)
     diag = result.diagnostics()
+    paths = write_fit_tables(result, out, ident, diag)
     if diag.status == "FAIL":
         print(f"FAIL: the model is not fit for decisions as it stands.\n{diag}", file=sys.stderr)
     for p in paths.values():

@@ -364,12 +364,7 @@ def baseline(
     fourier, controls, hol = design.fourier, design.controls, design.holidays
     if rows is not None:
         t, fourier, controls, hol = rows["t"], rows["fourier"], rows["controls"], rows["holidays"]
-    intercept = (
-        params["intercept"][..., None] * xp.ones_like(t)
-        if hasattr(xp, "ones_like")
-        else params["intercept"][..., None]
-    )
-    out = {"intercept": intercept}
+    out = {"intercept": params["intercept"][..., None] * np.ones_like(t)}
     if design.spec.trend != "none":
         trend = params["trend_slope"][..., None] * t
         if len(design.changepoints):

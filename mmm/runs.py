@@ -52,7 +52,9 @@ def identify_or_none(result: FitResult) -> Any:
     return identifiability(result)
 
 
-def write_fit_tables(result: FitResult, run: str | Path, ident: Any = None) -> dict[str, Path]:
+def write_fit_tables(
+    result: FitResult, run: str | Path, ident: Any = None, diagnostics: Any = None
+) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
     run = Path(run)
     run.mkdir(parents=True, exist_ok=True)
@@ -66,7 +68,7 @@ def write_fit_tables(result: FitResult, run: str | Path, ident: Any = None) -> d
     roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(paths["roi"], index=False)
     contrib = result.contributions().to_dataframe().reset_index()
     contrib.to_csv(paths["contributions"], index=False)
-    diag = result.diagnostics().to_dict()
+    diag = (diagnostics or result.diagnostics()).to_dict()
     diag["approximate"] = result.is_approximate
     if ident is not None:
         from mmm.identify import write_identifiability
