@@ -104,14 +104,19 @@ def time_nutpie(clock: Clock) -> None:
 
 # ---------------------------------------------------------------------- in the driver
 def run_worker(
-    cmd: Sequence[str], log: Path | None = None, timeout: float | None = None
+    cmd: Sequence[str],
+    log: Path | None = None,
+    timeout: float | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run a worker as a fresh process and return its JSON result (plus ``process_wall_s``).
+
+    ``extra_env`` is added to the worker's environment (e.g. ``MMM_COMPILE_CACHE=0``).
 
     The worker's stdout and stderr go to ``log`` (if given); a failed run returns
     ``{"error": ...}`` instead of raising, so one failure does not end a benchmark.
     """
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(

@@ -5,8 +5,11 @@
 Both libraries fit the same model to ``../shared/anchors/data/pymc_marketing/mmm_example.csv``
 (179 weeks): geometric adstock (l_max 8), logistic saturation, channels x1 and x2, controls
 event_1, event_2 and t, yearly seasonality with 2 Fourier modes, a normal likelihood, nutpie
-with 4 chains × 1000 tuning + 1000 draws. Each fit runs in a fresh process (so compilation
-is paid every time, as in a new notebook or CLI call), alternating between the libraries.
+with 4 chains × 1000 tuning + 1000 draws. Each fit runs in a fresh process, as a new notebook
+or CLI call does, alternating between the libraries. ``mmm`` keeps compiled models on disk
+(``mmm._compile``), so its first run may compile and cache the model and later runs load it;
+the row "mmm, no cache" runs with ``MMM_COMPILE_CACHE=0``: what a model ``mmm`` has not
+compiled before costs (new data, a changed spec). ``--skip-no-cache`` leaves those runs out.
 PyMC-Marketing needs pymc < 6.4, so it runs in its own virtual environment
 (``benchmarks/.venv-pymc-marketing``), created here on first use.
 
@@ -37,6 +40,9 @@ PMM_REQUIREMENTS = ["pymc-marketing==1.3.0", "nutpie"]
 PMM_VERSION = "1.3.0"
 #: the example's spend columns are 0–1 indices, not currency; see README.md
 DEFAULT_ROI_PRIOR = "1,3"
+#: mmm with its cross-process compile cache switched off: what a model it has never seen costs
+NOCACHE = "mmm, no cache"
+LIBRARIES = ("mmm", NOCACHE, "pymc-marketing")
 
 
 def venv_python(venv: Path) -> Path:
@@ -151,7 +157,7 @@ def medians(rows: Sequence[dict[str, Any]], library: str) -> dict[str, Any]:
 
 def report(results: Sequence[dict[str, Any]]) -> None:
     """Print the per-run table, the medians and the ratios."""
-    libs = [lib for lib in ("mmm", "pymc-marketing") if any(r["library"] == lib for r in results)]
+    libs = [lib for lib in LIBRARIES if any(r["library"] == lib for r in results)]
     ok = [row(r, r["run"]) for r in results if "error" not in r]
     print("\nPer run")
     print(table(ok, COLUMNS))
@@ -160,11 +166,17 @@ def report(results: Sequence[dict[str, Any]]) -> None:
     print(table(meds, COLUMNS))
     intervals = {r["library"]: r.get("roas_interval") for r in ok}
     print(f"\nROAS intervals: {', '.join(f'{k} {v}' for k, v in intervals.items())}.")
-    if len(meds) == 2 and all(m["run"] for m in meds):
-        ours, theirs = meds
+    by_lib = {m["library"]: m for m in meds if m["run"]}
+    if "mmm" in by_lib and "pymc-marketing" in by_lib:
+        ours, theirs = by_lib["mmm"], by_lib["pymc-marketing"]
         print("\nRatios, PyMC-Marketing / mmm (medians; > 1 means mmm is better)")
         ratios = [
             ("fit wall time", theirs["fit_s"] / ours["fit_s"]),
+            *(
+                [("fit wall time, compile cache off", theirs["fit_s"] / by_lib[NOCACHE]["fit_s"])]
+                if NOCACHE in by_lib
+                else []
+            ),
             ("warm refit time", theirs["refit_fit_s"] / ours["refit_fit_s"]),
             ("peak RSS", theirs["peak_rss_mb"] / ours["peak_rss_mb"]),
             ("RSS added by the fit (peak − before fit)", theirs["rss_fit_mb"] / ours["rss_fit_mb"]),
@@ -198,6 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--no-refit", action="store_true", help="skip the warm refit in each worker")
     p.add_argument("--only", choices=["mmm", "pymc-marketing"], help="run one library only")
+    p.add_argument(
+        "--skip-no-cache",
+        action="store_true",
+        help=f"skip the runs of mmm with MMM_COMPILE_CACHE=0 (row '{NOCACHE}': the cost of a "
+        "model mmm has not compiled before, e.g. after new data or a changed spec)",
+    )
     p.add_argument("--json", type=Path, help="also write every run's raw metrics to this file")
     p.add_argument("--log", type=Path, help="append the workers' stdout/stderr to this file")
     p.add_argument("--timeout", type=float, default=900, help="seconds per worker (default 900)")
@@ -223,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_refit:
         common.append("--refit")
     libs = [args.only] if args.only else ["mmm", "pymc-marketing"]
+    if not args.skip_no_cache and "mmm" in libs:
+        libs.insert(1, NOCACHE)
     cmds = {
         "mmm": [
             sys.executable,
@@ -232,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             *parse_prior(args.roi_prior),
         ]
     }
+    cmds[NOCACHE] = cmds["mmm"]
+    env = {NOCACHE: {"MMM_COMPILE_CACHE": "0"}}
     if "pymc-marketing" in libs:
         cmds["pymc-marketing"] = [str(ensure_pmm_venv()), str(HERE / "_worker_pmm.py"), *common]
     print(
@@ -245,8 +267,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         order = libs if i % 2 == 0 else libs[::-1]
         for lib in order:
             seed = i + 1
-            r = run_worker([*cmds[lib], "--seed", str(seed)], log=args.log, timeout=args.timeout)
-            r.setdefault("library", lib)
+            r = run_worker(
+                [*cmds[lib], "--seed", str(seed)],
+                log=args.log,
+                timeout=args.timeout,
+                extra_env=env.get(lib),
+            )
+            r["library"] = lib
             if "fit_s" in r:  # graph build, data prep and post-processing around nutpie
                 r["other_s"] = (
                     r["fit_s"] - r.get("nutpie_compile_s", 0.0) - r.get("nutpie_sample_s", 0.0)
@@ -259,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"  run {i + 1} {lib:>14}: fit {r['fit_s']:.1f}s (compile/sample/other {split(r)}), "
                     f"ESS {r['min_ess_bulk']:.0f}, R-hat {r['max_rhat']:.3f}, ROAS x1 {roas_cell(r, 'x1')}, "
-                    f"x2 {roas_cell(r, 'x2')}, RSS {r['peak_rss_mb']:.0f} MB",
+                    f"x2 {roas_cell(r, 'x2')}, RSS {r['peak_rss_mb']:.0f} MB"
+                    + (f", compile: {r['compile_path']}" if r.get("compile_path") else ""),
                     flush=True,
                 )
     if args.json:

@@ -1,4 +1,4 @@
-"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``.
+"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``, ``cache``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -335,6 +335,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------- cache
+def _add_cache(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "cache",
+        help="show (or --clear) the compiled models kept on disk to make later fits start fast",
+        description="A fit compiles its model to machine code once; later fits of the same "
+        "model and data in any process load it from disk (set MMM_COMPILE_CACHE=0 to switch "
+        "this off). This command shows where the cache is and how big; --clear deletes mmm's "
+        "entries (the next fit of each model compiles again).",
+    )
+    p.add_argument("--clear", action="store_true", help="delete mmm's cached models")
+    p.set_defaults(func=_cmd_cache)
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from mmm import _compile
+
+    if args.clear:
+        n, size = _compile.clear_cache()
+        print(f"removed {n} files ({size / 1e6:.1f} MB) from {_compile.cache_dir()}")
+        return EXIT_OK
+    files = _compile.cache_files()
+    models = len({p.name.split(".")[1] for p in files if ".mmm_logp_" in p.name})
+    size = sum(p.stat().st_size for p in files)
+    print(f"{_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------- parser and entry point
 COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_validate,
@@ -343,6 +371,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_optimize,
     _add_report,
     _add_demo,
+    _add_cache,
 ]
 
 

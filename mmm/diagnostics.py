@@ -7,7 +7,7 @@ healthy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import arviz as az
 import numpy as np
@@ -205,30 +205,47 @@ def _divergences(result: FitResult) -> Check:
     )
 
 
-def _stuck_chains(result: FitResult) -> Check:
-    stats = result.sample_stats
-    stuck, reasons = [], []
+def find_stuck_chains(stats: Any) -> dict[int, str]:
+    """Chains that did not explore, with the reason: most draws divergent, or a step size
+    below 1/20 of the median chain's (it adapted to a pathological corner and barely moves).
+    """
+    stuck: dict[int, str] = {}
     if "diverging" in stats:
         per_chain = np.asarray(stats["diverging"].values, dtype=bool).mean(axis=1)
         for c, share in enumerate(per_chain):
             if share >= STUCK_SHARE:
-                stuck.append(c)
-                reasons.append(f"chain {c}: {share:.0%} of draws divergent")
+                stuck[c] = f"chain {c}: {share:.0%} of draws divergent"
     if "step_size" in stats and stats.sizes.get("chain", 1) > 1:
         step = np.asarray(stats["step_size"].values, dtype=float)
         per_chain = np.nanmedian(step, axis=1)
         med = np.median(per_chain)
         for c, s in enumerate(per_chain):
             if med > 0 and s < med / 20 and c not in stuck:
-                stuck.append(c)
-                reasons.append(f"chain {c}: step size {s:.2g} vs median {med:.2g}")
+                stuck[c] = f"chain {c}: step size {s:.2g} vs median {med:.2g}"
+    return stuck
+
+
+def _stuck_chains(result: FitResult) -> Check:
+    stuck = find_stuck_chains(result.sample_stats)
     if stuck:
         return Check(
             "stuck_chains",
             "FAIL",
-            "Stuck chain(s): " + "; ".join(reasons) + ".",
+            "Stuck chain(s): " + "; ".join(stuck.values()) + ".",
             "Rerun with another seed; if it recurs raise target_accept or tune.",
-            {"chains": stuck},
+            {"chains": list(stuck)},
+        )
+    restarted = result.info.get("restarted_chains") or []
+    if restarted:
+        return Check(
+            "stuck_chains",
+            "REVIEW",
+            f"{len(restarted)} chain(s) got stuck and were rerun from new starts: "
+            + "; ".join(restarted)
+            + ". Every chain in the result moved with a healthy step size.",
+            "If this recurs, the posterior has a pathological region: check the channels whose "
+            "estimates differ most between seeds, or add lift tests for them.",
+            {"chains": [], "restarted": list(restarted)},
         )
     return Check(
         "stuck_chains", "PASS", "Every chain moved with a healthy step size.", "", {"chains": []}

@@ -306,32 +306,41 @@ def _param_names(model: Any) -> list[str]:
     return [v.name for v in model.free_RVs] + extra
 
 
-def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dict[str, float]]:
+def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dict[str, Any]]:
     import os
 
-    timing: dict[str, float] = {}
+    timing: dict[str, Any] = {}
     cores = max(1, min(spec.chains, os.cpu_count() or 1))
     t0 = time.perf_counter()
     if spec.sampler == "nutpie":
         import nutpie
 
-        _quick_numba_compile()
+        from mmm._compile import compile_for_nutpie
 
-        compiled = nutpie.compile_pymc_model(model, var_names=keep)
+        compiled, how = compile_for_nutpie(model, keep)
         timing["compile_s"] = time.perf_counter() - t0
+        timing["compile"] = how
         t1 = time.perf_counter()
-        trace = nutpie.sample(
-            compiled,
-            draws=spec.draws,
-            tune=spec.tune,
-            chains=spec.chains,
-            cores=cores,
-            seed=spec.seed,
-            progress_bar=spec.progress,
-            save_warmup=False,
-            target_accept=spec.target_accept,
-            adaptation="low_rank",  # learns the posterior's correlations: ~2x fewer leapfrog steps here
-        )
+
+        def run(chains: int, seed: int) -> tuple[Any, Any]:
+            trace = nutpie.sample(
+                compiled,
+                draws=spec.draws,
+                tune=spec.tune,
+                chains=chains,
+                cores=min(cores, chains),
+                seed=seed,
+                progress_bar=spec.progress,
+                save_warmup=False,
+                target_accept=spec.target_accept,
+                adaptation="low_rank",  # learns the posterior's correlations: ~2x fewer leapfrog steps here
+            )
+            return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset()
+
+        posterior, stats = run(spec.chains, spec.seed)
+        posterior, stats, restarted = _rerun_stuck_chains(run, posterior, stats, spec)
+        if restarted:
+            timing["restarted_chains"] = restarted
         timing["sample_s"] = time.perf_counter() - t1
     else:
         import pymc as pm
@@ -357,26 +366,51 @@ def _sample(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dic
                 var_names=keep,
             )
         timing["sample_s"] = time.perf_counter() - t0
-    posterior = trace["posterior"].to_dataset()[keep]
-    stats = trace["sample_stats"].to_dataset()
+        posterior = trace["posterior"].to_dataset()
+        stats = trace["sample_stats"].to_dataset()
+    posterior = posterior[keep]
     stats = stats[[v for v in STAT_VARS if v in stats]]
     return posterior, stats, timing
 
 
-def _quick_numba_compile() -> None:
-    """Compile the model with LLVM -O0 unless the user chose a level with NUMBA_OPT.
+#: how many times a stuck chain is rerun from a new start before the fit reports it as stuck
+MAX_RERUNS = 2
 
-    nutpie compiles the log-density with numba on every fit, and at -O3 that compile is most
-    of a small fit. -O0 cuts it from 4.4 s to 2.8 s on PyMC-Marketing's example and from
-    7.2 s to 3.8 s on the demo brand, while sampling slows by ~5% (benchmarks/README.md).
+
+def _rerun_stuck_chains(
+    run: Any, posterior: Any, stats: Any, spec: ModelSpec
+) -> tuple[Any, Any, list[str]]:
+    """Rerun chains that got stuck (see ``find_stuck_chains``) from new starts, at most twice.
+
+    A stuck chain adapted its step size to almost zero in some pathological corner and barely
+    moved; its draws describe its start, not the posterior. Rerunning it from a new start
+    (seed ``spec.seed + 1000 * attempt``) is what an analyst would do by hand. Each rerun is
+    recorded in ``info["restarted_chains"]`` and shown by the ``stuck_chains`` diagnostic; a
+    chain still stuck after ``MAX_RERUNS`` stays in the result and fails the diagnostics.
     """
-    import os
+    import xarray as xr
 
-    if "NUMBA_OPT" in os.environ:
-        return
-    from numba.core import config
+    from mmm.diagnostics import find_stuck_chains
 
-    config.OPT = config._OptLevel(0) if hasattr(config, "_OptLevel") else 0  # type: ignore[attr-defined]
+    restarted: list[str] = []
+    for attempt in range(1, MAX_RERUNS + 1):
+        stuck = find_stuck_chains(stats)
+        if not stuck or len(stuck) * 2 > spec.chains:  # most chains stuck: a model problem
+            break
+        seed = spec.seed + 1000 * attempt
+        new_post, new_stats = run(len(stuck), seed)
+        for i, (c, reason) in enumerate(stuck.items()):
+            restarted.append(f"{reason} (rerun with seed {seed})")
+            posterior = _replace_chain(xr, posterior, c, new_post.isel(chain=i))
+            stats = _replace_chain(xr, stats, c, new_stats.isel(chain=i))
+    return posterior, stats, restarted
+
+
+def _replace_chain(xr: Any, ds: Any, chain: int, new: Any) -> Any:
+    parts = [new if c == chain else ds.isel(chain=c) for c in range(ds.sizes["chain"])]
+    return xr.concat(parts, dim="chain", coords="minimal", compat="override").assign_coords(
+        chain=ds["chain"].values
+    )
 
 
 def _fit_map(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any]:
