@@ -112,6 +112,36 @@ def convergence(result: Any) -> dict[str, float]:
     }
 
 
+def gradient_cost(ds: Any, spec: Any, result: Any) -> dict[str, float]:
+    """Cost of one log-density + gradient evaluation, and how many the sampler needed per draw.
+
+    Sampling time = gradients per draw × draws × cost per gradient. The first factor is the
+    posterior's geometry (statistics); the second is the implementation, which should grow
+    about linearly with weeks × channels. The model is rebuilt and compiled again (a cache hit)
+    and its compiled log-density called directly at a chain start.
+    """
+    import numpy as np
+
+    from mmm._compile import compile_for_nutpie
+    from mmm.model import MediaMixModel, _param_names
+
+    model = MediaMixModel(spec).build(ds)
+    compiled, _ = compile_for_nutpie(model, _param_names(model))
+    fn = compiled.logp_func.vm.jit_fn
+    x = compiled.initial_point_func(0)
+    fn(x)
+    n = 300
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn(x)
+    per_grad = (time.perf_counter() - t0) / n
+    steps = result.sample_stats.get("n_steps")
+    return {
+        "grad_us": 1e6 * per_grad,
+        "grads_per_draw": float(np.mean(steps.values)) if steps is not None else float("nan"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("mode", choices=["example", "synthetic"])
@@ -190,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             result.save(out)
         saved = dir_bytes(out)
     peak = peak_rss_mb()
+    grads = gradient_cost(ds, spec, result)
     times = dict(clock.times)
     # mmm compiles through mmm._compile (nutpie's model, cached callbacks), not through
     # nutpie.compile_pymc_model, so the compile time comes from the result itself
@@ -230,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             **{f"info_{k}": float(v) for k, v in result.info.items() if k.endswith("_s")},
             **conv,
             "compile_path": result.info.get("compile"),
+            **grads,
             "roas": roas,
             "roas_interval": "90%",
             "roi_prior": list(spec.roi_prior),

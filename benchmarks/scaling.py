@@ -9,7 +9,11 @@ sub-brands of 5 paid channels each (TV, search, outdoor, Weibo, Douyin; seeds 1,
 by side with their revenues added, each with its own price control, so every channel has a
 known ROI. The model is the library's default (geometric adstock, Hill saturation, log-normal
 likelihood, linear trend, 2 Fourier modes, CN holidays). Each fit runs in a fresh process;
-``fit s`` includes compilation. Peak RSS is that process's maximum resident memory.
+``fit s`` includes compilation (a cache hit when the same grid ran before; see
+``compile_path``). Peak RSS is that process's maximum resident memory. Sampling time splits
+into gradient evaluations per draw (the posterior's geometry: more channels, more correlated
+parameters, longer trajectories) × the cost of one evaluation (the implementation: should grow
+about linearly with weeks × channels), both printed.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ COLUMNS: list[tuple[str, str, Any]] = [
     ("nutpie_compile_s", "compile s", ".1f"),
     ("nutpie_sample_s", "sample s", ".1f"),
     ("ms_per_step", "ms / step", ".1f"),
+    ("grads_per_draw", "grads / draw", ".0f"),
+    ("grad_us", "µs / grad", ".0f"),
     ("min_ess_bulk", "min ESS bulk", ".0f"),
     ("max_rhat", "max R-hat", ".3f"),
     ("divergences", "div", "d"),
@@ -149,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, name, spec in (
         ("fit_s", "Fit wall time, s (incl. compilation)", ".1f"),
         ("nutpie_sample_s", "Sampling only, s", ".1f"),
+        ("grad_us", "One log-density + gradient evaluation, µs (the implementation's cost)", ".0f"),
+        ("grads_per_draw", "Gradient evaluations per draw (the posterior's geometry)", ".0f"),
         ("peak_rss_mb", "Peak RSS, MB", ".0f"),
     ):
         print(f"\n{name}")
