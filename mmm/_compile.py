@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 #: set to 0 to compile every fit from scratch (as ``nutpie.compile_pymc_model`` does)
 ENV_SWITCH = "MMM_COMPILE_CACHE"
 
+#: nutpie releases whose callback ABI and ``CompiledPyMCModel`` fields this module was checked
+#: against; another release falls back to ``nutpie.compile_pymc_model`` (and a test fails)
+NUTPIE_CHECKED = ("0.16.",)
+
 #: bump when the generated callback source changes, so old cache entries are not reused
 _CALLBACK_VERSION = 1
 
@@ -142,6 +146,10 @@ def _compile_cached(model: Any, var_names: list[str]) -> Any:
         from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
     except ImportError as exc:  # another nutpie / PyTensor layout
         raise CacheUnavailable(f"internals not found ({exc})") from None
+    import nutpie
+
+    if not nutpie.__version__.startswith(NUTPIE_CHECKED):
+        raise CacheUnavailable(f"nutpie {nutpie.__version__} is not checked with the compile cache")
     if not pt_config.numba__cache:
         raise CacheUnavailable("PyTensor's numba cache is switched off (numba__cache=False)")
     if os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "off", "false", "no"}:
@@ -186,12 +194,14 @@ def _compile_cached(model: Any, var_names: list[str]) -> Any:
             },
             cache_key=f"mmm_callback_{key}",
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", numba.NumbaWarning)  # "cannot cache" → fall back
-            try:
-                callbacks.append(numba.cfunc(sig, cache=True)(py_func))
-            except numba.NumbaWarning as exc:
-                raise CacheUnavailable(str(exc).splitlines()[0]) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", numba.NumbaWarning)
+            callback = numba.cfunc(sig, cache=True)(py_func)
+        for w in caught:
+            if "Cannot cache" in str(w.message):  # numba compiled it but could not save it
+                raise CacheUnavailable(str(w.message).splitlines()[0])
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        callbacks.append(callback)
 
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
     return CompiledPyMCModel(

@@ -167,6 +167,14 @@ def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
         warnings.simplefilter("ignore", ApproximationWarning)
         result = MediaMixModel(_spec_from_args(args)).fit(ds)
     result.save(out)
+    info = result.info
+    if "compile_s" in info:
+        print(
+            f"fit: model {info.get('compile', 'compiled')} ({info['compile_s']:.1f}s), "
+            f"sampling {info.get('sample_s', 0.0):.1f}s"
+        )
+    for line in info.get("restarted_chains", []):
+        print(f"note: {line}", file=sys.stderr)
     ident = identify_or_none(result)
     diag = result.diagnostics()
     paths = write_fit_tables(result, out, ident, diag)

@@ -166,3 +166,27 @@ def test_cli_cache_shows_and_clears_only_mmm_entries(
     assert main(["cache", "--clear"]) == 0
     assert "removed 3 files" in capsys.readouterr().out
     assert [p.name for p in folder.iterdir()] == ["string.add-774d_fastmath1.py312.nbi"]
+
+
+def test_an_unchecked_nutpie_release_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The callbacks mirror nutpie's C interface: a release not checked against it is not trusted."""
+    import nutpie
+
+    monkeypatch.setattr(nutpie, "__version__", "0.17.0")
+    model, keep = _tiny_model()
+    _, how = compile_for_nutpie(model, keep)
+    assert how == "compiled, not cached: nutpie 0.17.0 is not checked with the compile cache"
+
+
+def test_uncacheable_code_is_reported_and_falls_back() -> None:
+    """Numba keeps arrays over 1 MB as process addresses, which it cannot save: say so, go on."""
+    import pymc as pm
+
+    y = np.random.default_rng(0).normal(size=200_000)  # 1.6 MB, embedded in the compiled code
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0, 1)
+        pm.Normal("obs", mu, 1, observed=y)
+    compiled, how = compile_for_nutpie(model, ["mu"])
+    assert how.startswith("compiled, not cached: Cannot cache compiled function")
+    rc, logp, _ = _call_logp(compiled, np.zeros(1))
+    assert rc == 0 and np.isfinite(logp)
