@@ -38,6 +38,9 @@ from mmm.spec import ModelSpec
 #: sharpness of the smooth floor that keeps the KPI mean positive inside the log
 SOFT_FLOOR = 50.0
 
+#: Normal prior of the intercept, in units of the KPI's mean
+INTERCEPT_PRIOR = (0.6, 0.4)
+
 STAT_VARS = (
     "diverging",
     "step_size",
@@ -142,7 +145,7 @@ def build_pymc_model(design: Design) -> Any:
         beta = _beta(pm, pt, design, sat_total)
         media = sat * beta[None, :]
 
-        params.update(_baseline_priors(pm, design))
+        params.update(_baseline_priors(pm, design, media))
         base = baseline(pt, design, params)
         mu = sum(base.values()) + media.sum(axis=-1)
         train = slice(0, int(design.train.sum()))  # the holdout is always the last periods
@@ -191,8 +194,35 @@ def _beta(pm: Any, pt: Any, design: Design, sat_total: Any) -> Any:
     return pm.Deterministic("beta", beta, dims="channel")
 
 
-def _baseline_priors(pm: Any, design: Design) -> dict[str, Any]:
-    p: dict[str, Any] = {"intercept": pm.Normal("intercept", 0.6, 0.4)}
+def _baseline_priors(pm: Any, design: Design, media: Any) -> dict[str, Any]:
+    """Baseline priors. With no-cost channels the intercept is derived from a sampled level.
+
+    A no-cost channel (owned posts, earned mentions) is usually always on: its contribution is
+    nearly flat, so the data fix intercept + its mean contribution but not the split. Sampled
+    directly, intercept and the (log-scale) share form a curved ridge that gave 0.2-1% divergent
+    transitions on the bundled brand. So the sampler sees ``level`` = intercept + the no-cost
+    channels' mean contribution, with the intercept's prior shifted by their prior median
+    shares, and the intercept is a deterministic. On the bundled brand: no divergences, ~1.7x
+    fewer gradient evaluations, same estimates. Paid channels stay out of it: their spend
+    varies, and including them made a small all-paid brand diverge more.
+    """
+    share = np.flatnonzero(~design.has_cost)
+    if not len(share):
+        return {
+            "intercept": pm.Normal("intercept", *INTERCEPT_PRIOR),
+            **_other_baseline(pm, design),
+        }
+    shift = float(sum(design.prior_for(design.channels[i])[0] for i in share))
+    level = pm.Normal("level", INTERCEPT_PRIOR[0] + shift, INTERCEPT_PRIOR[1])
+    no_cost = (~design.has_cost).astype(float)  # a product, not fancy indexing: compiles faster
+    intercept = pm.Deterministic(
+        "intercept", level - (media * no_cost[None, :]).sum(axis=-1).mean()
+    )
+    return {"intercept": intercept, **_other_baseline(pm, design)}
+
+
+def _other_baseline(pm: Any, design: Design) -> dict[str, Any]:
+    p: dict[str, Any] = {}
     if design.spec.trend != "none":
         p["trend_slope"] = pm.Normal("trend_slope", 0.0, 0.5)
         if len(design.changepoints):
@@ -301,7 +331,9 @@ def _param_names(model: Any) -> list[str]:
     extra = [
         d.name
         for d in model.deterministics
-        if d.name == "beta" or d.name.endswith("_gain") or d.name.endswith("_organic")
+        if d.name in ("beta", "intercept")
+        or d.name.endswith("_gain")
+        or d.name.endswith("_organic")
     ]
     return [v.name for v in model.free_RVs] + extra
 
