@@ -78,10 +78,17 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     import dataclasses
 
     import nutpie
+    from pymc.initial_point import make_initial_point_fn
 
+    centre = make_initial_point_fn(
+        model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
+    )(0)
+    switched_on = os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "off", "false", "no"}
     compiled: Any = None
     try:
-        compiled = _compile_cached(model, var_names)
+        if not switched_on:
+            raise CacheUnavailable(f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}")
+        compiled = _compile_cached(model, var_names, centre)
     except CacheUnavailable as exc:
         how = f"compiled, not cached: {exc}"
         log.debug("compile cache not used: %s", exc)
@@ -95,7 +102,7 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
             f._cache_hits for f in (compiled.compiled_logp_func, compiled.compiled_expand_func)
         )
         how = "cache hit" if hit else "compiled, cached"
-    starts = chain_starts(model, compiled.shape_info, compiled.n_dim)
+    starts = chain_starts(centre, compiled.shape_info, compiled.n_dim)
     return dataclasses.replace(compiled, initial_point_func=starts), how
 
 
@@ -106,14 +113,11 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
 INIT_JITTER = 0.5
 
 
-def chain_starts(model: Any, shape_info: Any, n_dim: int) -> Any:
-    """``seed -> flat start``: the prior's support point plus uniform(±INIT_JITTER) jitter."""
+def chain_starts(centre: dict[str, Any], shape_info: Any, n_dim: int) -> Any:
+    """``seed -> flat start``: the prior's support point ``centre`` (value-variable name →
+    unconstrained value) plus uniform(±INIT_JITTER) jitter."""
     import numpy as np
-    from pymc.initial_point import make_initial_point_fn
 
-    centre = make_initial_point_fn(
-        model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
-    )(0)
     names, slices, shapes = shape_info
     free = [
         (n, shape) for n, sl, shape in zip(names, slices, shapes, strict=True) if sl.stop <= n_dim
@@ -130,7 +134,7 @@ def chain_starts(model: Any, shape_info: Any, n_dim: int) -> Any:
     return start
 
 
-def _compile_cached(model: Any, var_names: list[str]) -> Any:
+def _compile_cached(model: Any, var_names: list[str], centre: dict[str, Any]) -> Any:
     try:
         import numba
         import numpy as np
@@ -138,10 +142,8 @@ def _compile_cached(model: Any, var_names: list[str]) -> Any:
             CompiledPyMCModel,
             _make_functions,
             _prepare_dims_and_coords,
-            _wrap_with_lock,
             make_user_data,
         )
-        from pymc.initial_point import make_initial_point_fn
         from pytensor import config as pt_config
         from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
     except ImportError as exc:  # another nutpie / PyTensor layout
@@ -152,20 +154,14 @@ def _compile_cached(model: Any, var_names: list[str]) -> Any:
         raise CacheUnavailable(f"nutpie {nutpie.__version__} is not checked with the compile cache")
     if not pt_config.numba__cache:
         raise CacheUnavailable("PyTensor's numba cache is switched off (numba__cache=False)")
-    if os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "off", "false", "no"}:
-        raise CacheUnavailable(f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}")
 
-    initial_point_fn = _wrap_with_lock(
-        make_initial_point_fn(
-            model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
-        )
-    )  # compile_for_nutpie replaces the starts (jittered) once the layout is known
+    # nutpie only wraps this function; compile_for_nutpie puts the real (jittered) starts in
     n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = _make_functions(
         model,
         mode="NUMBA",
         compute_grad=True,
         join_expanded=True,
-        pymc_initial_point_fn=initial_point_fn,
+        pymc_initial_point_fn=lambda seed=None: centre,
         var_names=var_names,
     )
     if logp_pt.get_shared() or expand_pt.get_shared():
@@ -252,6 +248,13 @@ def cache_dir() -> Any:
 def cache_files() -> list[Any]:
     """mmm's own entries in :func:`cache_dir` (an index and a data file per compiled callback)."""
     return sorted(p for p in cache_dir().glob("*mmm_callback_*") if p.is_file())
+
+
+def cache_summary() -> tuple[int, int]:
+    """(compiled models, bytes) of mmm's entries in :func:`cache_dir`."""
+    files = cache_files()
+    models = {p.name.split(".")[1] for p in files if ".mmm_logp_" in p.name}
+    return len(models), sum(p.stat().st_size for p in files)
 
 
 def clear_cache() -> tuple[int, int]:

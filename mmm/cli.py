@@ -364,9 +364,7 @@ def _cmd_cache(args: argparse.Namespace) -> int:
         n, size = _compile.clear_cache()
         print(f"removed {n} files ({size / 1e6:.1f} MB) from {_compile.cache_dir()}")
         return EXIT_OK
-    files = _compile.cache_files()
-    models = len({p.name.split(".")[1] for p in files if ".mmm_logp_" in p.name})
-    size = sum(p.stat().st_size for p in files)
+    models, size = _compile.cache_summary()
     print(f"{_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
     return EXIT_OK
 

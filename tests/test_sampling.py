@@ -104,8 +104,8 @@ def test_chain_starts_jitter_around_the_prior_centre() -> None:
 
     model, keep = _tiny_model()
     compiled, _ = compile_for_nutpie(model, keep)
-    start = chain_starts(model, compiled.shape_info, compiled.n_dim)
     centre = make_initial_point_fn(model=model, jitter_rvs=set(), return_transformed=True)(0)
+    start = chain_starts(centre, compiled.shape_info, compiled.n_dim)
     flat = np.array([centre["mu"], centre["sigma_log__"]], dtype=float)
     a, b = start(1), start(2)
     assert np.all(np.abs(a - flat) <= INIT_JITTER) and np.all(np.abs(b - flat) <= INIT_JITTER)
