@@ -83,7 +83,7 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     centre = make_initial_point_fn(
         model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
     )(0)
-    switched_on = os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "off", "false", "no"}
+    switched_on = cache_switched_on()  # a bad MMM_COMPILE_CACHE value is an error, not a guess
     compiled: Any = None
     try:
         if not switched_on:
@@ -104,6 +104,24 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
         how = "cache hit" if hit else "compiled, cached"
     starts = chain_starts(centre, compiled.shape_info, compiled.n_dim)
     return dataclasses.replace(compiled, initial_point_func=starts), how
+
+
+def cache_switched_on() -> bool:
+    """``MMM_COMPILE_CACHE``: unset, 1/on/true/yes → True; 0/off/false/no → False; else an error."""
+    raw = os.environ.get(ENV_SWITCH)
+    if raw is None:
+        return True
+    value = raw.strip().lower()
+    if value in {"1", "on", "true", "yes"}:
+        return True
+    if value in {"0", "off", "false", "no"}:
+        return False
+    from mmm.exceptions import ConfigError
+
+    raise ConfigError(
+        f"Environment variable {ENV_SWITCH}={raw!r} is not understood; "
+        "use 1/on/true/yes to keep the compile cache or 0/off/false/no to switch it off."
+    )
 
 
 #: half-width of the uniform jitter added to the prior's central point (unconstrained scale)

@@ -97,6 +97,15 @@ def test_env_switch_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None
     assert rc == 0 and np.isfinite(logp)
 
 
+def test_a_bad_env_switch_value_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mmm.exceptions import ConfigError
+
+    monkeypatch.setenv(_compile.ENV_SWITCH, "maybe")
+    model, keep = _tiny_model()
+    with pytest.raises(ConfigError, match=r"MMM_COMPILE_CACHE='maybe'.*0/off/false/no"):
+        compile_for_nutpie(model, keep)
+
+
 def test_shared_data_models_fall_back_to_nutpie() -> None:
     """pm.Data lives outside the compiled code: such models take nutpie's own path and still sample."""
     import nutpie
