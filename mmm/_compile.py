@@ -83,20 +83,20 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     centre = make_initial_point_fn(
         model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
     )(0)
-    switched_on = cache_switched_on()  # a bad MMM_COMPILE_CACHE value is an error, not a guess
     compiled: Any = None
-    try:
-        if not switched_on:
-            raise CacheUnavailable(f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}")
-        compiled = _compile_cached(model, var_names, centre)
-    except CacheUnavailable as exc:
-        how = f"compiled, not cached: {exc}"
-        log.debug("compile cache not used: %s", exc)
-    except Exception as exc:  # noqa: BLE001 - e.g. an unreadable cache file: never fail the fit
-        how = f"compiled, not cached: {type(exc).__name__}: {exc}"
-        log.warning("compile cache failed, compiling without it (%s: %s)", type(exc).__name__, exc)
+    reason = "" if cache_switched_on() else f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}"
+    if not reason:
+        try:
+            compiled = _compile_cached(model, var_names, centre)
+        except CacheUnavailable as exc:
+            reason = str(exc)
+            log.debug("compile cache not used: %s", reason)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unreadable cache file: never fail the fit
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("compile cache failed, compiling without it (%s)", reason)
     if compiled is None:
         compiled = nutpie.compile_pymc_model(model, var_names=var_names)
+        how = f"compiled, not cached: {reason}"
     else:
         hit = all(
             f._cache_hits for f in (compiled.compiled_logp_func, compiled.compiled_expand_func)

@@ -206,19 +206,17 @@ def _baseline_priors(pm: Any, design: Design, media: Any) -> dict[str, Any]:
     fewer gradient evaluations, same estimates. Paid channels stay out of it: their spend
     varies, and including them made a small all-paid brand diverge more.
     """
-    share = np.flatnonzero(~design.has_cost)
-    if not len(share):
-        return {
-            "intercept": pm.Normal("intercept", *INTERCEPT_PRIOR),
-            **_other_baseline(pm, design),
-        }
-    shift = float(sum(design.prior_for(design.channels[i])[0] for i in share))
+    p = _other_baseline(pm, design)
+    if not design.share_channels:
+        p["intercept"] = pm.Normal("intercept", *INTERCEPT_PRIOR)
+        return p
+    shift = sum(design.prior_for(c)[0] for c in design.share_channels)
     level = pm.Normal("level", INTERCEPT_PRIOR[0] + shift, INTERCEPT_PRIOR[1])
     no_cost = (~design.has_cost).astype(float)  # a product, not fancy indexing: compiles faster
-    intercept = pm.Deterministic(
+    p["intercept"] = pm.Deterministic(
         "intercept", level - (media * no_cost[None, :]).sum(axis=-1).mean()
     )
-    return {"intercept": intercept, **_other_baseline(pm, design)}
+    return p
 
 
 def _other_baseline(pm: Any, design: Design) -> dict[str, Any]:
