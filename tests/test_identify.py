@@ -317,9 +317,12 @@ def test_lift_tests_shrink_intervals_and_errors_of_the_tested_channels() -> None
         w1 = after[ch].quantile(0.95) - after[ch].quantile(0.05)
         mae0 = (before[ch] - truth[ch]).abs().mean()
         mae1 = (after[ch] - truth[ch]).abs().mean()
-        err0, err1 = abs(before[ch].mean() - truth[ch]), abs(after[ch].mean() - truth[ch])
         assert w1 < 0.85 * w0, (ch, w0, w1)
-        assert mae1 < mae0 and err1 < err0, (ch, mae0, mae1, err0, err1)
+        # Draws move towards the truth on average (mean absolute error of the ROI draws).
+        # Not "the posterior mean moves closer": these lift tests have 27-400% standard
+        # errors and shrink towards the prior, while the wide before-posterior's mean lands
+        # 0.1-0.35 off by chance, so that comparison passed or failed with the seed.
+        assert mae1 < mae0, (ch, mae0, mae1)
     # the untested, well identified channel is left about where it was
     tv0, tv1 = before[LARGE].mean(), after[LARGE].mean()
     assert abs(tv1 - tv0) < 0.25 * tv0
