@@ -32,7 +32,7 @@ SUB_BRAND = ("tv", "search", "outdoor", "weibo", "douyin")
 
 def example_dataset(path: Path) -> Any:
     """The PyMC-Marketing quickstart data with x1, x2 as paid spend and three controls."""
-    from mmm.io import load
+    from mmm.data.load import load
 
     cmap = {
         "date": "date_week",
@@ -56,9 +56,9 @@ def synthetic_dataset(weeks: int, channels: int, seed: int) -> tuple[Any, dict[s
     """
     import pandas as pd
 
-    from mmm.config import ChannelMap
-    from mmm.io import from_dataframe
-    from mmm.synthetic import generate
+    from mmm.data.config import ChannelMap
+    from mmm.data.load import from_dataframe
+    from mmm.data.synthetic import generate
 
     if channels % len(SUB_BRAND):
         raise SystemExit(f"--channels must be a multiple of {len(SUB_BRAND)}, not {channels}")
@@ -122,11 +122,12 @@ def gradient_cost(ds: Any, spec: Any, result: Any) -> dict[str, float]:
     """
     import numpy as np
 
-    from mmm._compile import compile_for_nutpie
-    from mmm.model import MediaMixModel, _param_names
+    from mmm.analysis.fit import MediaMixModel
+    from mmm.model.compile import compile_for_nutpie
+    from mmm.model.graph import param_names
 
     model = MediaMixModel(spec).build(ds)
-    compiled, _ = compile_for_nutpie(model, _param_names(model))
+    compiled, _ = compile_for_nutpie(model, param_names(model))
     fn = compiled.logp_func.vm.jit_fn
     x = compiled.initial_point_func(0)
     fn(x)
@@ -175,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         import nutpie  # noqa: F401
         import pymc  # noqa: F401
 
-        from mmm.model import MediaMixModel
-        from mmm.spec import ModelSpec
+        from mmm.analysis.fit import MediaMixModel
+        from mmm.model.spec import ModelSpec
     time_nutpie(clock)
 
     truth: dict[str, float]
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = peak_rss_mb()
     grads = gradient_cost(ds, spec, result)
     times = dict(clock.times)
-    # mmm compiles through mmm._compile (nutpie's model, cached callbacks), not through
+    # mmm compiles through mmm.model.compile (nutpie's model, cached callbacks), not through
     # nutpie.compile_pymc_model, so the compile time comes from the result itself
     times.setdefault("nutpie_compile_s", float(result.info.get("compile_s", 0.0)))
     refit: dict[str, float] = {}

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 "truth": EXAMPLE_TRUTH[ch],
             }
     with clock("diag_s"):
-        free = [rv.name for rv in mmm.model.free_RVs]
+        free = [rv.name for rv in mmm.model.graph.free_RVs]
         ess = az.ess(post[free], method="bulk")
         rhat = az.rhat(post[free])
         div = int(np.asarray(stats["diverging"].values, dtype=bool).sum())

@@ -7,11 +7,11 @@
    (``confounded="search"``), whose outdoor effect is 5% of its design (``weak="outdoor"``)
    and whose TV is flighted with a large effect. Search's true ROI is 2.5, away from the
    prior's mean (about 1.5), so a prior-dominated estimate is visibly wrong.
-2. Fit; classify each channel (:func:`mmm.identify.identifiability`).
+2. Fit; classify each channel (:func:`mmm.analysis.identify.identifiability`).
 3. Recommend a lift test for each weakly identified or prior-dominated paid channel
-   (:func:`mmm.experiments.experiments`).
+   (:func:`mmm.decisions.experiments.experiments`).
 4. Simulate each test's outcome on the generator's truth, inside the data window, with the
-   recommended standard error (:func:`mmm.experiments.simulate_recommended_tests`).
+   recommended standard error (:func:`mmm.decisions.experiments.simulate_recommended_tests`).
 5. Refit with those lift tests and compare 90% ROI intervals and errors against the truth.
 
 Prints the classification table, the recommended tests and a before/after table; the
@@ -27,13 +27,13 @@ from typing import Any
 
 import pandas as pd
 
-from mmm.attribution import effect_totals
-from mmm.experiments import experiments, simulate_recommended_tests
-from mmm.identify import identifiability
-from mmm.io import from_dataframe
-from mmm.model import MediaMixModel
-from mmm.spec import ModelSpec
-from mmm.synthetic import generate
+from mmm.analysis.attribution import effect_totals
+from mmm.analysis.fit import MediaMixModel
+from mmm.analysis.identify import identifiability
+from mmm.data.load import from_dataframe
+from mmm.data.synthetic import generate
+from mmm.decisions.experiments import experiments, simulate_recommended_tests
+from mmm.model.spec import ModelSpec
 
 CHANNELS = ("tv", "search", "douyin", "wechat_ads")
 

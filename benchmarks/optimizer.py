@@ -3,12 +3,12 @@
     .venv/bin/python benchmarks/optimizer.py              # fits once, then times 5 runs
     .venv/bin/python benchmarks/optimizer.py --refit      # ignore the cached fit
 
-Fits the full synthetic preset (``mmm.synthetic.generate(seed=0, weeks=156)``: 7 paid
+Fits the full synthetic preset (``mmm.data.synthetic.generate(seed=0, weeks=156)``: 7 paid
 channels, 3 owned, 1 earned = 11 channels) with nutpie, 2 chains × 500 draws = 1,000
 posterior samples, and caches the result (``--cache``, default a folder in the system temp
-directory). Then it times :func:`mmm.optimize.optimize_budget` with the default scenario
+directory). Then it times :func:`mmm.decisions.optimize.optimize_budget` with the default scenario
 (next 13 weeks, last 13 weeks' budget, ±30%) and with ±60% moves, and
-:func:`mmm.optimize.evaluate_plan` on a what-if plan, printing the median and the fastest of
+:func:`mmm.decisions.optimize.evaluate_plan` on a what-if plan, printing the median and the fastest of
 ``--repeats`` runs, SLSQP iterations and whether it converged. Target: well under a second.
 """
 
@@ -26,8 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mmm.optimize import BudgetScenario, current_spend, evaluate_plan, optimize_budget  # noqa: E402
-from mmm.results import FitResult  # noqa: E402
+from mmm.analysis.results import FitResult  # noqa: E402
+from mmm.decisions.optimize import BudgetScenario, current_spend, evaluate_plan, optimize_budget  # noqa: E402
 
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "mmm_bench_optimizer_fit"
 
@@ -36,10 +36,10 @@ def load_or_fit(cache: Path, refit: bool) -> FitResult:
     """The cached 11-channel fit, or a new one (about a minute) written to ``cache``."""
     if (cache / "result.json").exists() and not refit:
         return FitResult.load(cache)
-    from mmm.io import from_dataframe
-    from mmm.model import MediaMixModel
-    from mmm.spec import ModelSpec
-    from mmm.synthetic import generate
+    from mmm.analysis.fit import MediaMixModel
+    from mmm.data.load import from_dataframe
+    from mmm.data.synthetic import generate
+    from mmm.model.spec import ModelSpec
 
     brand = generate(seed=0, weeks=156)
     spec = ModelSpec(chains=2, draws=500, tune=500, seed=0, progress=False)

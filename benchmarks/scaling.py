@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/scaling.py --quick    # full grid, 2 chains × 500 tune + 500 draws
 
 Grid: weeks 104 / 156 / 260 / 520 × channels 5 / 10 / 20 (``--weeks``/``--channels`` pick a
-subset). Data come from ``mmm.synthetic.generate``: a panel of N channels is N / 5 synthetic
+subset). Data come from ``mmm.data.synthetic.generate``: a panel of N channels is N / 5 synthetic
 sub-brands of 5 paid channels each (TV, search, outdoor, Weibo, Douyin; seeds 1, 2, …), side
 by side with their revenues added, each with its own price control, so every channel has a
 known ROI. The model is the library's default (geometric adstock, Hill saturation, log-normal

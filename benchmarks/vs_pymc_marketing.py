@@ -7,7 +7,7 @@ Both libraries fit the same model to ``../shared/anchors/data/pymc_marketing/mmm
 event_1, event_2 and t, yearly seasonality with 2 Fourier modes, a normal likelihood, nutpie
 with 4 chains × 1000 tuning + 1000 draws. Each fit runs in a fresh process, as a new notebook
 or CLI call does, alternating between the libraries. ``mmm`` keeps compiled models on disk
-(``mmm._compile``), so its first run may compile and cache the model and later runs load it;
+(``mmm.model.compile``), so its first run may compile and cache the model and later runs load it;
 the row "mmm, no cache" runs with ``MMM_COMPILE_CACHE=0``: what a model ``mmm`` has not
 compiled before costs (new data, a changed spec). ``--skip-no-cache`` leaves those runs out.
 PyMC-Marketing needs pymc < 6.4, so it runs in its own virtual environment

@@ -12,22 +12,16 @@ The generator is deterministic, so rerunning reproduces the committed files byte
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from mmm.synthetic import generate
+from mmm.data.samples import SAMPLES, sample_brand
 
 HERE = Path(__file__).resolve().parent
-
-DATASETS: dict[str, dict[str, Any]] = {
-    "brand_weekly": {"seed": 7, "weeks": 156},
-    "brand_weekly_zh": {"seed": 8, "weeks": 104, "chinese": True},
-}
 
 
 def main() -> None:
     """Generate every bundled dataset and print what was written."""
-    for stem, kwargs in DATASETS.items():
-        brand = generate(**kwargs)
+    for stem in SAMPLES:
+        brand = sample_brand(stem)
         paths = brand.to_files(HERE, stem)
         print(f"{stem}: {brand!r}")
         for path in paths.values():

@@ -53,7 +53,7 @@ def _add_validate(sub: Subparsers) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from mmm.io import load
+    from mmm.data.load import load
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -91,7 +91,7 @@ def _add_init(sub: Subparsers) -> None:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from mmm.io import draft_channel_map, read_frame
+    from mmm.data.load import draft_channel_map, read_frame
 
     text = draft_channel_map(read_frame(args.data), source=Path(args.data).name)
     if not args.out:
@@ -130,7 +130,7 @@ def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
 
 
 def _spec_from_args(args: argparse.Namespace) -> Any:
-    from mmm.spec import ModelSpec, read_lift_tests
+    from mmm.model.spec import ModelSpec, read_lift_tests
 
     return ModelSpec(
         chains=args.chains,
@@ -158,9 +158,9 @@ def _add_fit(sub: Subparsers) -> None:
 
 
 def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
+    from mmm.analysis.fit import MediaMixModel
     from mmm.exceptions import ApproximationWarning, ConvergenceWarning
-    from mmm.model import MediaMixModel
-    from mmm.runs import identify_or_none, write_fit_tables
+    from mmm.present.runs import identify_or_none, write_fit_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
@@ -190,7 +190,7 @@ def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from mmm.io import load
+    from mmm.data.load import load
 
     ds = load(args.data, args.config)
     result, _ = _fit_and_write(ds, args, Path(args.out))
@@ -239,7 +239,7 @@ def _add_optimize(sub: Subparsers) -> None:
 
 
 def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = None) -> Any:
-    from mmm.optimize import BudgetScenario, optimize_budget, write_allocation
+    from mmm.decisions.optimize import BudgetScenario, optimize_budget, write_allocation
 
     scenario = BudgetScenario(
         budget=args.budget,
@@ -257,7 +257,7 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = Non
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from mmm.results import FitResult
+    from mmm.analysis.results import FitResult
 
     result = FitResult.load(args.run)
     allocation = _optimize(result, args, Path(args.run))
@@ -284,9 +284,9 @@ def _add_report(sub: Subparsers) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from mmm.report import build
-    from mmm.results import FitResult
-    from mmm.runs import identify_or_none
+    from mmm.analysis.results import FitResult
+    from mmm.present.report import build
+    from mmm.present.runs import identify_or_none
 
     result = FitResult.load(args.run)
     ident = identify_or_none(result)
@@ -325,12 +325,13 @@ def _add_demo(sub: Subparsers) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from mmm.report import build
-    from mmm.runs import StageTimer, demo_dataset
+    from mmm.data.samples import sample_dataset
+    from mmm.present.report import build
+    from mmm.present.runs import StageTimer
 
     out = Path(args.out)
     timer = StageTimer()
-    ds, source = timer.run("load", demo_dataset)
+    ds, source = timer.run("load", sample_dataset)
     print(f"{source}: {ds!r}")
     result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
     allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))
@@ -358,14 +359,14 @@ def _add_cache(sub: Subparsers) -> None:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from mmm import _compile
+    from mmm.model import compile as model_compile
 
     if args.clear:
-        n, size = _compile.clear_cache()
-        print(f"removed {n} files ({size / 1e6:.1f} MB) from {_compile.cache_dir()}")
+        n, size = model_compile.clear_cache()
+        print(f"removed {n} files ({size / 1e6:.1f} MB) from {model_compile.cache_dir()}")
         return EXIT_OK
-    models, size = _compile.cache_summary()
-    print(f"{_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
+    models, size = model_compile.cache_summary()
+    print(f"{model_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
     return EXIT_OK
 
 

@@ -24,6 +24,34 @@ class ConfigError(DataValidationError):
     """A channel map (TOML) or model specification that is invalid."""
 
 
+class UnknownChannelError(DataValidationError, KeyError):
+    """A channel name that is not in the data (a lift test, a lock, a bound, a lookup).
+
+    One type for this one mistake wherever it is made; it is a ``ValueError`` (bad input) and a
+    ``KeyError`` (a failed lookup by name), so either ``except`` catches it.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def check_channels(names: Iterable[str], allowed: Iterable[str], where: str) -> None:
+    """Raise :class:`UnknownChannelError` naming the channels of ``names`` not in ``allowed``.
+
+    >>> check_channels(["tv", "radio"], ["tv", "search"], "locked")
+    Traceback (most recent call last):
+    ...
+    mmm.exceptions.UnknownChannelError: Unknown channel 'radio' in locked; allowed: 'tv', 'search'.
+    """
+    allowed = list(allowed)
+    bad = [n for n in names if n not in allowed]
+    if bad:
+        word = "channel" if len(bad) == 1 else "channels"
+        raise UnknownChannelError(
+            f"Unknown {word} {list_some(bad)} in {where}; allowed: {list_some(allowed, 50)}."
+        )
+
+
 class ScenarioError(MMMError, ValueError):
     """A budget scenario that cannot be optimised as asked."""
 

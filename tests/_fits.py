@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mmm.io import from_dataframe
-from mmm.model import MediaMixModel
-from mmm.spec import ModelSpec
-from mmm.synthetic import SyntheticBrand, generate
+import numpy as np
+
+from mmm.analysis.fit import MediaMixModel
+from mmm.data.load import from_dataframe
+from mmm.data.synthetic import SyntheticBrand, generate
+from mmm.model.spec import ModelSpec
 
 
 @lru_cache(maxsize=1)
@@ -36,3 +38,16 @@ def small_result():  # type: ignore[no-untyped-def]
             "ignore"
         )  # convergence of a tiny test fit is not what these tests check
         return MediaMixModel(spec).fit(ds)
+
+
+def tiny_model(data: bool = False):  # type: ignore[no-untyped-def]
+    """A two-parameter PyMC model (observations as pm.Data when ``data``): quick to compile."""
+    import pymc as pm
+
+    y = np.array([0.1, -0.3, 0.4, 0.2])
+    with pm.Model() as model:
+        obs = pm.Data("y", y) if data else y
+        mu = pm.Normal("mu", 0, 1)
+        sigma = pm.HalfNormal("sigma", 1)
+        pm.Normal("obs", mu, sigma, observed=obs)
+    return model, ["mu", "sigma"]

@@ -1,4 +1,4 @@
-"""Small seeded data helpers shared by the tests (no dependency on mmm.synthetic)."""
+"""Small seeded data helpers shared by the tests (no dependency on mmm.data.synthetic)."""
 
 from __future__ import annotations
 

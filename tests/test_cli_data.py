@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mmm.cli import build_parser, main
-from mmm.config import ChannelMap
-from mmm.io import load
+from mmm.data.config import ChannelMap
+from mmm.data.load import load
 
 
 def _one_error_line(err: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from _fits import small_brand
 
 from mmm.cli import main
-from mmm.runs import ROI_COLUMNS
+from mmm.present.runs import ROI_COLUMNS
 
 FAST = ["--chains", "2", "--draws", "60", "--tune", "60", "--quiet", "--holdout", "4"]
 

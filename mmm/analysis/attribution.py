@@ -1,0 +1,343 @@
+"""Attribution: contributions, ROI, marginal ROI and response curves from a FitResult.
+
+All functions take a :class:`~mmm.analysis.results.FitResult`, work through posterior samples in
+chunks (so memory stays bounded), and return labelled xarray objects in currency units:
+dims ``sample`` (chain × draw, flattened), ``date`` and ``channel``. Summaries carry
+``mean``, ``lower`` and ``upper`` (equal-tailed 90% interval by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mmm._dims import CHANNEL, DATE, SAMPLE
+from mmm.exceptions import DataValidationError
+from mmm.model.forward import (
+    in_sample_effects,
+    mentions_generated,
+    saturated_media,
+    simulate,
+)
+
+if TYPE_CHECKING:
+    from mmm.analysis.results import FitResult
+
+CHUNK = 500
+PROB = 0.9
+
+
+# ---------------------------------------------------------------------- samples
+def iter_params(result: FitResult, chunk: int = CHUNK) -> Iterator[dict[str, np.ndarray]]:
+    """Posterior parameters as NumPy arrays with a leading sample axis, ``chunk`` samples at a time."""
+    post = result.posterior.stack({SAMPLE: ("chain", "draw")}).transpose(SAMPLE, ...)
+    n = post.sizes[SAMPLE]
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        yield {str(name): np.asarray(post[name].values[sl], dtype=float) for name in post.data_vars}
+
+
+# ---------------------------------------------------------------------- window helpers
+def window_mask(dates: pd.DatetimeIndex, window: Any) -> np.ndarray:
+    """Boolean mask of periods in ``window``: None (all), (start, end), a slice, or "last:N"."""
+    if window is None:
+        return np.ones(len(dates), dtype=bool)
+    if isinstance(window, str) and window.startswith("last:"):
+        n = int(window.split(":", 1)[1])
+        mask = np.zeros(len(dates), dtype=bool)
+        mask[-n:] = True
+        return mask
+    if isinstance(window, str):
+        period = pd.Period(window)  # e.g. "2024Q3" or "2024-05"
+        start, end = period.start_time, period.end_time
+    elif isinstance(window, slice):
+        start, end = window.start, window.stop
+    else:
+        start, end = window
+    start = pd.Timestamp(start) if start is not None else dates[0]
+    end = pd.Timestamp(end) if end is not None else dates[-1]
+    mask = np.asarray((dates >= start) & (dates <= end))
+    if not mask.any():
+        raise DataValidationError(
+            f"Window {start.date()}..{end.date()} contains no period of the data ({dates[0].date()}..{dates[-1].date()})."
+        )
+    return mask
+
+
+def summarise(draws: xr.DataArray, prob: float = PROB, prefix: str = "") -> xr.Dataset:
+    lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
+    q = draws.quantile([lo, hi], dim=SAMPLE)
+    return xr.Dataset(
+        {
+            f"{prefix}mean": draws.mean(SAMPLE),
+            f"{prefix}lower": q.isel(quantile=0, drop=True),
+            f"{prefix}upper": q.isel(quantile=1, drop=True),
+        }
+    )
+
+
+# ---------------------------------------------------------------------- public computations
+def effect_totals(result: FitResult, window: Any = None) -> xr.Dataset:
+    """Per-sample totals over ``window``: direct, via_earned, total contributions (sample, channel)."""
+    design = result.design
+    mask = window_mask(design.dates, window)
+    direct, via = [], []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        direct.append(eff.direct[:, mask].sum(axis=1))
+        via.append(eff.via_earned[:, mask].sum(axis=1))
+    d = np.concatenate(direct)
+    v = np.concatenate(via)
+    coords = {CHANNEL: list(design.channels)}
+    dims = (SAMPLE, CHANNEL)
+    return xr.Dataset(
+        {
+            "direct": (dims, d),
+            "via_earned": (dims, v),
+            "total": (dims, d + v),
+            "spend": (CHANNEL, result.dataset.data["spend"].values[mask].sum(axis=0)),
+        },
+        coords=coords,
+    )
+
+
+def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset:
+    """ROI per channel with a cost, over ``window``: total (incl. via earned) and direct.
+
+    Returns an :class:`xarray.Dataset` over ``channel`` with ``spend``, ``contribution_mean``,
+    ``roi_mean``/``roi_lower``/``roi_upper`` and ``roi_direct_*``; ``.to_dataframe()`` gives
+    the ``roi.csv`` table.
+    """
+    tot = effect_totals(result, window)
+    cost = [c for c, h in zip(result.design.channels, result.design.has_cost, strict=True) if h]
+    tot = tot.sel({CHANNEL: cost})
+    spend = tot["spend"]
+    safe = xr.where(spend > 0, spend, np.nan)
+    sel = result.dataset.data.sel({CHANNEL: cost})
+    out = xr.Dataset(
+        {
+            "media": (CHANNEL, sel["media"].values.astype(str)),
+            "social": (CHANNEL, sel["social"].values.astype(bool)),
+            "spend": (CHANNEL, spend.values),
+            "contribution_mean": (CHANNEL, tot["total"].mean(SAMPLE).values),
+        },
+        coords={CHANNEL: cost},
+    )
+    out = out.merge(summarise(tot["total"] / safe, prob, "roi_"))
+    out = out.merge(summarise(tot["direct"] / safe, prob, "roi_direct_"))
+    out = out.merge(summarise(tot["via_earned"] / safe, prob, "roi_via_earned_"))
+    out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
+    return out
+
+
+def contributions(
+    result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB
+) -> xr.Dataset:
+    """Weekly contributions in currency with intervals.
+
+    ``by="channel"``: dims (date, component) where components are every channel (its direct
+    effect) plus baseline parts (intercept, trend, seasonality, controls, holidays).
+    ``by="media"``: channels summed by media type (paid / owned / earned) plus ``baseline``.
+    """
+    design = result.design
+    mask = window_mask(design.dates, window)
+    chunks = []
+    names: list[str] = []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        parts = {ch: eff.direct[:, mask, i] for i, ch in enumerate(design.channels)}
+        base = {k: v[:, mask] for k, v in eff.baseline.items()}
+        if by == "media":
+            grouped: dict[str, np.ndarray] = {}
+            for i, ch in enumerate(design.channels):
+                m = design.media[i]
+                grouped[m] = grouped[m] + parts[ch] if m in grouped else parts[ch]
+            parts = grouped
+            base = {"baseline": np.sum(list(base.values()), axis=0)}
+        elif by != "channel":
+            raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
+        allp = {**base, **parts}
+        names = list(allp)
+        chunks.append(np.stack([allp[n] for n in names], axis=-1))
+    arr = xr.DataArray(
+        np.concatenate(chunks),
+        dims=(SAMPLE, DATE, "component"),
+        coords={DATE: design.dates[mask], "component": names},
+    )
+    out = summarise(arr, prob)
+    out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
+    return out
+
+
+def fitted(result: FitResult, prob: float = PROB, predictive: bool = True) -> xr.Dataset:
+    """Expected KPI per period (mean and interval) and, with ``predictive``, the posterior predictive interval."""
+    design = result.design
+    rng = np.random.default_rng(result.spec.seed)
+    mus, ys = [], []
+    for p in iter_params(result):
+        eff = in_sample_effects(design, p)
+        mu = eff.mu
+        mus.append(mu)
+        if predictive:
+            sig = p["sigma"][:, None]
+            if result.spec.likelihood == "lognormal":
+                mu_pos = np.logaddexp(0, 50 * mu / design.kpi_scale) / 50 * design.kpi_scale
+                ys.append(mu_pos * np.exp(rng.normal(size=mu.shape) * sig))
+            else:
+                ys.append(mu + rng.normal(size=mu.shape) * sig * design.kpi_scale)
+    mu_da = xr.DataArray(np.concatenate(mus), dims=(SAMPLE, DATE), coords={DATE: design.dates})
+    out = summarise(mu_da, prob)
+    if predictive:
+        y_da = xr.DataArray(np.concatenate(ys), dims=(SAMPLE, DATE), coords={DATE: design.dates})
+        out = out.merge(summarise(y_da, prob, "pred_"))
+    out["actual"] = (DATE, result.dataset.data["kpi"].values)
+    out["train"] = (DATE, design.train)
+    return out
+
+
+def earned_summary(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset:
+    """Earned media each source generated over ``window`` and the KPI it was worth (dims: source)."""
+    design = result.design
+    mask = window_mask(design.dates, window)
+    rows_gen: list[np.ndarray] = []
+    rows_val: list[np.ndarray] = []
+    names: list[str] = []
+    for p in iter_params(result):
+        sat = saturated_media(np, design, p)
+        gen = mentions_generated(design, p, sat)
+        eff = in_sample_effects(design, p)
+        g_cols: list[np.ndarray] = []
+        v_cols: list[np.ndarray] = []
+        names = []
+        for e, sources in design.earned.items():
+            if e not in gen:
+                continue
+            for k, s in enumerate(sources):
+                g_cols.append(gen[e][:, mask, k].sum(axis=1))
+                v_cols.append(eff.via_earned[:, mask, design.index(s)].sum(axis=1))
+                names.append(f"{s}→{e}")
+        if names:
+            rows_gen.append(np.stack(g_cols, axis=-1))
+            rows_val.append(np.stack(v_cols, axis=-1))
+    if not names:
+        return xr.Dataset(coords={"source": []})
+    coords = {"source": names}
+    gen_da = xr.DataArray(np.concatenate(rows_gen), dims=(SAMPLE, "source"), coords=coords)
+    val_da = xr.DataArray(np.concatenate(rows_val), dims=(SAMPLE, "source"), coords=coords)
+    out = summarise(gen_da, prob, "generated_").merge(summarise(val_da, prob, "value_"))
+    out.coords["channel"] = ("source", [n.split("→")[0] for n in names])
+    out.coords["earned"] = ("source", [n.split("→")[1] for n in names])
+    return out
+
+
+# ---------------------------------------------------------------------- forward simulation
+def simulate_window(
+    result: FitResult,
+    activity: np.ndarray,
+    p: Mapping[str, np.ndarray],
+    history: np.ndarray | None = None,
+    history_mentions: Mapping[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Media effect (currency) of an activity plan, per sample: (direct (S, W, C), via_earned (S, W, C)).
+
+    :func:`mmm.model.forward.simulate` on the fit's design: ``activity`` is (W, C) in
+    original units (earned columns are predicted from their sources); ``history`` supplies
+    carry-over, by default the last ``max_lag - 1`` observed periods.
+    """
+    return simulate(result.design, p, activity, history, history_mentions)
+
+
+def response_curves(
+    result: FitResult,
+    channels: Any = None,
+    n_points: int = 25,
+    max_multiple: float = 2.0,
+    window: Any = "last:13",
+    prob: float = PROB,
+) -> xr.Dataset:
+    """Incremental KPI of each channel vs its spend over ``window`` scaled 0..max_multiple× (dims: channel, multiple).
+
+    Each point scales the channel's observed activity in the window by ``multiple`` (other
+    channels unchanged) and measures the change in KPI (direct + via earned, carry-over
+    inside the window) against zero activity in the window.
+    """
+    design, ds = result.design, result.dataset
+    idx, hist, base_act = _window_inputs(result, window)
+    chans = (
+        list(channels)
+        if channels is not None
+        else [c for c, m in zip(design.channels, design.media, strict=True) if m != "earned"]
+    )
+    mult = np.linspace(0, max_multiple, n_points)
+    draws: list[np.ndarray] = []
+    for p in iter_params(result):
+        chunk = np.zeros((p["beta"].shape[0], len(chans), n_points))
+        for ci, ch in enumerate(chans):
+            j = design.index(ch)
+            zero = base_act.copy()
+            zero[:, j] = 0
+            d0, v0 = simulate_window(result, zero, p, history=hist)
+            base_total = (d0 + v0).sum(axis=(1, 2))
+            for k, mlt in enumerate(mult):
+                act = base_act.copy()
+                act[:, j] = base_act[:, j] * mlt
+                d, v = simulate_window(result, act, p, history=hist)
+                chunk[:, ci, k] = (d + v).sum(axis=(1, 2)) - base_total
+        draws.append(chunk)
+    arr = xr.DataArray(
+        np.concatenate(draws),
+        dims=(SAMPLE, CHANNEL, "multiple"),
+        coords={CHANNEL: chans, "multiple": mult},
+    )
+    out = summarise(arr, prob)
+    spend = ds.data["spend"].values[idx].sum(axis=0)
+    out["spend"] = ((CHANNEL, "multiple"), np.outer([spend[design.index(c)] for c in chans], mult))
+    out["activity"] = (
+        (CHANNEL, "multiple"),
+        np.outer([base_act[:, design.index(c)].sum() for c in chans], mult),
+    )
+    return out
+
+
+def _window_inputs(
+    result: FitResult, window: Any
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Period positions of ``window``, the observed activity before it (None at the start), and in it."""
+    activity = result.dataset.data["activity"].values
+    idx = np.flatnonzero(window_mask(result.design.dates, window))
+    return idx, (activity[: idx[0]] if idx[0] > 0 else None), activity[idx]
+
+
+def mroi(
+    result: FitResult, window: Any = "last:13", step: float = 0.01, prob: float = PROB
+) -> xr.Dataset:
+    """Marginal ROI: extra KPI per extra unit of spend when a channel's spend in ``window`` rises by ``step`` (dims: channel)."""
+    design, ds = result.design, result.dataset
+    idx, hist, act = _window_inputs(result, window)
+    spend = ds.data["spend"].values[idx].sum(axis=0)
+    chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
+    draws = []
+    for p in iter_params(result):
+        d0, v0 = simulate_window(result, act, p, history=hist)
+        base = (d0 + v0).sum(axis=(1, 2))
+        cols = []
+        for ch in chans:
+            j = design.index(ch)
+            a = act.copy()
+            a[:, j] *= 1 + step
+            d, v = simulate_window(result, a, p, history=hist)
+            extra_spend = spend[j] * step
+            cols.append(
+                ((d + v).sum(axis=(1, 2)) - base) / extra_spend
+                if extra_spend > 0
+                else np.full(len(base), np.nan)
+            )
+        draws.append(np.stack(cols, axis=-1))
+    arr = xr.DataArray(np.concatenate(draws), dims=(SAMPLE, CHANNEL), coords={CHANNEL: chans})
+    out = summarise(arr, prob, "mroi_")
+    out["spend"] = (CHANNEL, [spend[design.index(c)] for c in chans])
+    return out

@@ -1,0 +1,337 @@
+"""Fit diagnostics as PASS / REVIEW / FAIL checks, each with a message and a recommendation.
+
+A NaN R-hat (for example from a single chain) is a FAIL, never a pass. A single stuck chain
+(most of its draws divergent, or a collapsed step size) is a FAIL even when the others look
+healthy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import arviz as az
+import numpy as np
+
+from mmm._checks import Check, Checks, Status
+from mmm.model.design import Design
+from mmm.model.sample import find_stuck_chains
+
+if TYPE_CHECKING:
+    from mmm.analysis.results import FitResult
+
+RHAT_FAIL, RHAT_REVIEW = 1.05, 1.01
+ESS_FAIL, ESS_REVIEW = 100, 400
+
+CONVERGENCE_CAUSES = (
+    "1. Too few tuning steps: raise tune (e.g. --tune 2000).",
+    "2. A channel with almost no variation or near-collinear channels: see `mmm validate` data checks.",
+    "3. Priors that fight the data: check the ROI/share priors of the channels with the worst R-hat.",
+    "4. A single stuck chain: rerun with another seed; if it recurs, raise target_accept to 0.95.",
+)
+
+
+def convergence_checks(result: FitResult) -> Checks:
+    """R-hat, effective sample size, divergences, stuck chains and BFMI."""
+    if result.is_approximate:
+        return Checks(
+            (
+                Check(
+                    "method",
+                    "FAIL",
+                    "APPROXIMATE fit (MAP point estimate): no posterior, no uncertainty, no convergence checks.",
+                    "Use it as a preview only; fit with method='mcmc' before using ROI or budget advice.",
+                ),
+            ),
+            title="Convergence",
+        )
+    return Checks(
+        (_rhat(result), _ess(result), _divergences(result), _stuck_chains(result), _bfmi(result)),
+        title="Convergence",
+    )
+
+
+def diagnose(result: FitResult) -> Checks:
+    """All checks: convergence, prior scale, in-sample fit, predictive coverage and holdout accuracy."""
+    conv = convergence_checks(result)
+    fit = result.fitted()
+    return Checks(
+        (*conv.checks, prior_scale_check(result.design), *_fit_checks(result, fit)),
+        title="Model health",
+    )
+
+
+def prior_scale_check(design: Design) -> Check:
+    """Does the ROI prior fit the scale of KPI vs spend?
+
+    At the prior median ROI, paid media would drive ``sum(roi_median * spend) / KPI`` of the
+    KPI. Far below 0.1% or above 100% means spend and KPI are not in the same currency (spend
+    given as an index or in GRPs, KPI in thousands, …): the ROI prior then pins the estimate
+    while every convergence check passes.
+    """
+    cost = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
+    if not cost:
+        return Check("prior_scale", "PASS", "No channel has a cost; ROI priors are not used.")
+    kpi_total = float(design.y.sum() * design.kpi_scale)
+    implied = (
+        sum(design.prior_for(c)[0] * design.spend_total[design.index(c)] for c in cost) / kpi_total
+    )
+    vals = {
+        "implied_media_share": implied,
+        "kpi_per_spend": kpi_total / float(design.spend_total[design.has_cost].sum()),
+    }
+    if implied < 1e-3 or implied > 1.0:
+        return Check(
+            "prior_scale",
+            "REVIEW",
+            f"At the ROI prior's median, paid media would drive {implied:.2%} of the KPI (the KPI is "
+            f"{vals['kpi_per_spend']:,.3g}x total spend): the prior does not fit the data's units and will dominate the ROI.",
+            "Check that spend is in the KPI's currency; if it is an index or GRPs, map it as `activity` with the real "
+            "spend in `spend`, or set roi_prior=(median, sigma) on the right scale.",
+            vals,
+        )
+    return Check(
+        "prior_scale",
+        "PASS",
+        f"At the ROI prior's median paid media would drive {implied:.1%} of the KPI.",
+        "",
+        vals,
+    )
+
+
+def _max_over(ds: object) -> tuple[float, str]:
+    worst, where = -np.inf, ""
+    for name, da in ds.data_vars.items():  # type: ignore[attr-defined]
+        vals = np.asarray(da.values, dtype=float)
+        if np.isnan(vals).any():
+            return float("nan"), str(name)
+        if vals.size and vals.max() > worst:
+            worst, where = float(vals.max()), str(name)
+    return worst, where
+
+
+def _rhat(result: FitResult) -> Check:
+    chains = result.posterior.sizes["chain"]
+    if chains < 2:
+        return Check(
+            "r_hat",
+            "FAIL",
+            f"R-hat cannot be computed from {chains} chain (it is NaN): convergence is unverified.",
+            "Run at least 2 chains (4 recommended).",
+            {"max_rhat": float("nan")},
+        )
+    rh = az.rhat(result.posterior)
+    worst, where = _max_over(rh)
+    vals = {"max_rhat": worst, "worst_parameter": where}
+    if not np.isfinite(worst):
+        return Check(
+            "r_hat",
+            "FAIL",
+            f"R-hat is NaN for {where}: the chains did not move.",
+            "\n".join(CONVERGENCE_CAUSES),
+            vals,
+        )
+    if worst > RHAT_FAIL:
+        return Check(
+            "r_hat",
+            "FAIL",
+            f"Max R-hat {worst:.3f} (for {where}) > {RHAT_FAIL}: chains disagree.",
+            "\n".join(CONVERGENCE_CAUSES),
+            vals,
+        )
+    if worst > RHAT_REVIEW:
+        return Check(
+            "r_hat",
+            "REVIEW",
+            f"Max R-hat {worst:.3f} (for {where}) is above {RHAT_REVIEW}.",
+            "Run more draws (e.g. --draws 2000) and check again.",
+            vals,
+        )
+    return Check("r_hat", "PASS", f"Max R-hat {worst:.3f} ≤ {RHAT_REVIEW}.", "", vals)
+
+
+def _ess(result: FitResult) -> Check:
+    bulk = az.ess(result.posterior, method="bulk")
+    tail = az.ess(result.posterior, method="tail")
+    mins: list[float] = []
+    for ds in (bulk, tail):
+        vals = [float(np.nanmin(v.values)) for v in ds.data_vars.values() if v.size]
+        mins.append(min(vals) if vals else float("nan"))
+    b, t = mins
+    ess_vals = {"min_ess_bulk": b, "min_ess_tail": t}
+    worst = min(b, t)
+    if not np.isfinite(worst) or worst < ESS_FAIL:
+        return Check(
+            "ess",
+            "FAIL",
+            f"Effective sample size too small (bulk {b:.0f}, tail {t:.0f} < {ESS_FAIL}).",
+            "Run more draws and tuning steps; see the R-hat recommendations.",
+            ess_vals,
+        )
+    if worst < ESS_REVIEW:
+        return Check(
+            "ess",
+            "REVIEW",
+            f"Effective sample size is low (bulk {b:.0f}, tail {t:.0f} < {ESS_REVIEW}); intervals are noisy.",
+            "Run more draws (e.g. --draws 2000).",
+            ess_vals,
+        )
+    return Check(
+        "ess", "PASS", f"Min effective sample size: bulk {b:.0f}, tail {t:.0f}.", "", ess_vals
+    )
+
+
+def _divergences(result: FitResult) -> Check:
+    stats = result.sample_stats
+    if "diverging" not in stats:
+        return Check(
+            "divergences",
+            "REVIEW",
+            "The sampler reported no divergence statistics.",
+            "Use nutpie or pymc to get them.",
+        )
+    div = np.asarray(stats["diverging"].values, dtype=bool)
+    n, total = int(div.sum()), div.size
+    vals = {"divergences": n, "draws": total}
+    if n == 0:
+        return Check("divergences", "PASS", "No divergent transitions.", "", vals)
+    share = n / total
+    status: Status = "FAIL" if share >= 0.01 else "REVIEW"
+    return Check(
+        "divergences",
+        status,
+        f"{n} divergent transitions ({share:.1%} of draws): parts of the posterior were not explored.",
+        "Raise target_accept (e.g. 0.95); if divergences persist, simplify the model (fewer channels or a fixed trend).",
+        vals,
+    )
+
+
+def _stuck_chains(result: FitResult) -> Check:
+    stuck = find_stuck_chains(result.sample_stats)
+    if stuck:
+        return Check(
+            "stuck_chains",
+            "FAIL",
+            "Stuck chain(s): " + "; ".join(stuck.values()) + ".",
+            "Rerun with another seed; if it recurs raise target_accept or tune.",
+            {"chains": list(stuck)},
+        )
+    restarted = result.info.get("restarted_chains") or []
+    if restarted:
+        return Check(
+            "stuck_chains",
+            "REVIEW",
+            f"{len(restarted)} chain(s) got stuck and were rerun from new starts: "
+            + "; ".join(restarted)
+            + ". Every chain in the result moved with a healthy step size.",
+            "If this recurs, the posterior has a pathological region: check the channels whose "
+            "estimates differ most between seeds, or add lift tests for them.",
+            {"chains": [], "restarted": list(restarted)},
+        )
+    return Check(
+        "stuck_chains", "PASS", "Every chain moved with a healthy step size.", "", {"chains": []}
+    )
+
+
+def _bfmi(result: FitResult) -> Check:
+    stats = result.sample_stats
+    if "energy" not in stats:
+        return Check("bfmi", "PASS", "Energy not recorded by this sampler; BFMI skipped.", "")
+    bfmi = az.bfmi(stats, sample_dims=["chain", "draw"])
+    vals = np.asarray(
+        bfmi["energy"].values if hasattr(bfmi, "data_vars") else bfmi, dtype=float
+    ).ravel()
+    low = float(np.nanmin(vals))
+    if not np.isfinite(low):
+        return Check("bfmi", "REVIEW", "BFMI could not be computed.", "", {"min_bfmi": low})
+    if low < 0.3:
+        return Check(
+            "bfmi",
+            "REVIEW",
+            f"Low energy BFMI ({low:.2f} < 0.3): heavy tails may be under-explored.",
+            "Run more tuning steps.",
+            {"min_bfmi": low},
+        )
+    return Check("bfmi", "PASS", f"Min energy BFMI {low:.2f}.", "", {"min_bfmi": low})
+
+
+def _fit_checks(result: FitResult, fit: object) -> tuple[Check, ...]:
+    actual = fit["actual"].values  # type: ignore[index]
+    mean = fit["mean"].values  # type: ignore[index]
+    lo, hi = fit["pred_lower"].values, fit["pred_upper"].values  # type: ignore[index]
+    train = fit["train"].values.astype(bool)  # type: ignore[index]
+    out = []
+    r2 = 1 - np.sum((actual[train] - mean[train]) ** 2) / np.sum(
+        (actual[train] - actual[train].mean()) ** 2
+    )
+    mape = float(
+        np.mean(
+            np.abs(actual[train] - mean[train])
+            / np.where(actual[train] != 0, np.abs(actual[train]), np.nan)
+        )
+    )
+    vals = {"r2": float(r2), "mape": mape}
+    if r2 < 0.5 or mape > 0.2:
+        out.append(
+            Check(
+                "fit_in_sample",
+                "REVIEW",
+                f"In-sample R² {r2:.2f}, MAPE {mape:.1%}: the model explains the KPI poorly.",
+                "Add missing drivers as controls (price, distribution, promotions) or holidays.",
+                vals,
+            )
+        )
+    else:
+        out.append(
+            Check("fit_in_sample", "PASS", f"In-sample R² {r2:.2f}, MAPE {mape:.1%}.", "", vals)
+        )
+    cover = float(np.mean((actual[train] >= lo[train]) & (actual[train] <= hi[train])))
+    prob = fit.attrs.get("prob", 0.9) if hasattr(fit, "attrs") else 0.9  # type: ignore[union-attr]
+    vals = {"coverage": cover, "nominal": prob}
+    if abs(cover - prob) > 0.1:
+        out.append(
+            Check(
+                "predictive_coverage",
+                "REVIEW",
+                f"{cover:.0%} of periods fall inside the {prob:.0%} predictive interval.",
+                "The noise level is mis-stated: check for outliers or missing events.",
+                vals,
+            )
+        )
+    else:
+        out.append(
+            Check(
+                "predictive_coverage",
+                "PASS",
+                f"{cover:.0%} of periods inside the {prob:.0%} predictive interval.",
+                "",
+                vals,
+            )
+        )
+    hold = ~train
+    if hold.any():
+        h_mape = float(np.mean(np.abs(actual[hold] - mean[hold]) / np.abs(actual[hold])))
+        h_cover = float(np.mean((actual[hold] >= lo[hold]) & (actual[hold] <= hi[hold])))
+        vals = {
+            "holdout_mape": h_mape,
+            "holdout_coverage": h_cover,
+            "holdout_periods": int(hold.sum()),
+        }
+        status: Status = "PASS" if h_mape <= 0.15 else ("REVIEW" if h_mape <= 0.3 else "FAIL")
+        msg = f"Holdout ({int(hold.sum())} periods): MAPE {h_mape:.1%}, {h_cover:.0%} inside the predictive interval."
+        rec = (
+            ""
+            if status == "PASS"
+            else "The model forecasts poorly: look for structural breaks or missing drivers before trusting ROI."
+        )
+        out.append(Check("holdout", status, msg, rec, vals))
+    else:
+        out.append(
+            Check(
+                "holdout",
+                "PASS",
+                "No holdout requested (holdout_periods=0).",
+                "Refit with a holdout (e.g. --holdout 8) to measure forecast accuracy.",
+                {},
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,459 @@
+"""The channel map: which columns hold the KPI, the dates and each channel's inputs.
+
+The map is a small TOML file (parsed with the standard library's ``tomllib``)::
+
+    date = "week"            # date column
+    kpi = "revenue"          # sales / revenue column
+    # frequency = "W"        # optional: "D", "W" or "M"; inferred otherwise
+    [channels.tv]
+    media = "paid"           # paid | owned | earned
+    spend = "tv_spend"
+    [channels.wechat_posts]
+    media = "owned"
+    activity = "wechat_posts_units"
+    social = true
+    [channels.mentions]
+    media = "earned"
+    activity = "social_mentions"
+    driven_by = ["weibo", "wechat_posts"]
+    [controls]
+    columns = ["price_index"]
+
+This module is the one place that knows the schema; everything else receives a
+validated :class:`ChannelMap`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from mmm._dims import MEDIA_TYPES, MediaType
+from mmm.exceptions import ConfigError, check_channels, list_some
+
+TOP_KEYS = {
+    "date": "name of the date column (required)",
+    "kpi": "name of the sales / revenue column (required)",
+    "kpi_type": '"revenue" (default) or "units"',
+    "frequency": '"D", "W" or "M"; inferred from the dates when absent',
+    "week_start": 'weekday a week starts on when daily data is aggregated: "MON" (default) … "SUN"',
+    "currency": 'currency symbol or code used in reports, e.g. "¥" (default) or "USD"',
+    "brand": "brand name shown in reports",
+    "channels": "one [channels.NAME] table per channel",
+    "controls": "[controls] table with `columns` and optional `holidays`",
+}
+CHANNEL_KEYS = {
+    "media": "paid | owned | earned (required)",
+    "spend": "spend column in currency (paid channels; required for them)",
+    "activity": "activity column, e.g. posts, impressions, mentions (owned and earned; optional for paid)",
+    "cost": "cost column for owned channels that have one (gives them an ROI)",
+    "social": "true for social-media channels (default false)",
+    "platform": 'platform name shown in reports, e.g. "Weibo"',
+    "driven_by": "earned channels: channels whose activity generates this earned media",
+    "roi_prior": "[median, sigma] of a log-normal prior on ROI (paid, or owned with a cost)",
+    "share_prior": "[median, sigma] of a log-normal prior on the share of KPI (owned / earned)",
+    "adstock": "carry-over transform name (see mmm.model.transforms.ADSTOCKS)",
+    "saturation": "saturation transform name (see mmm.model.transforms.SATURATIONS)",
+    "max_lag": "longest carry-over in periods",
+}
+CONTROL_KEYS = {
+    "columns": "list of control columns (price, promotions, …)",
+    "holidays": 'country code for holiday regressors from the `holidays` package, e.g. "CN"',
+}
+FREQUENCIES = ("D", "W", "M")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+KPI_TYPES = ("revenue", "units")
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One channel of the map.
+
+    Paid channels carry ``spend`` (and optionally ``activity``, e.g. impressions, which
+    then drives the model while spend stays the cost). Owned and earned channels carry
+    ``activity``; owned channels may add a ``cost`` column and then get an ROI. Earned
+    channels list the channels that generate them in ``driven_by``.
+    """
+
+    name: str
+    media: MediaType
+    spend: str | None = None
+    activity: str | None = None
+    cost: str | None = None
+    social: bool = False
+    platform: str | None = None
+    driven_by: tuple[str, ...] = ()
+    roi_prior: tuple[float, float] | None = None
+    share_prior: tuple[float, float] | None = None
+    adstock: str | None = None
+    saturation: str | None = None
+    max_lag: int | None = None
+
+    @property
+    def input_column(self) -> str:
+        """Column that drives the model: activity if given, else spend."""
+        col = self.activity or self.spend
+        assert col is not None  # guaranteed by ChannelMap validation
+        return col
+
+    @property
+    def cost_column(self) -> str | None:
+        """Column holding what the channel cost (spend for paid, cost for owned)."""
+        return self.spend if self.media == "paid" else self.cost
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every data column this channel reads."""
+        return tuple(c for c in (self.spend, self.activity, self.cost) if c)
+
+
+@dataclass(frozen=True)
+class ChannelMap:
+    """Validated channel map. Build it with :meth:`from_toml` or :meth:`from_dict`.
+
+    Examples
+    --------
+    >>> cmap = ChannelMap.from_dict({
+    ...     "date": "week", "kpi": "revenue",
+    ...     "channels": {"tv": {"media": "paid", "spend": "tv_spend"}},
+    ... })
+    >>> cmap.channel_names
+    ('tv',)
+    """
+
+    date: str
+    kpi: str
+    channels: tuple[ChannelConfig, ...]
+    controls: tuple[str, ...] = ()
+    holidays: str | None = None
+    kpi_type: str = "revenue"
+    frequency: str | None = None
+    week_start: str = "MON"
+    currency: str = "¥"
+    brand: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_toml(cls, source: str | Path) -> ChannelMap:
+        """Read a channel map from a TOML file path or TOML text.
+
+        Raises
+        ------
+        ConfigError
+            With the line and column for TOML syntax errors, or naming the key and what
+            is allowed for schema errors.
+        """
+        text, where = _read_source(source)
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None)
+            loc = f" at line {line}" if line else ""
+            raise ConfigError(f"Channel map {where} is not valid TOML{loc}: {exc}.") from None
+        return cls.from_dict(raw, where=where)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], where: str = "") -> ChannelMap:
+        """Build and validate a channel map from a plain mapping (as TOML parses it)."""
+        where = where or "(dict)"
+        _check_keys(raw, TOP_KEYS, f"channel map {where}")
+        for key in ("date", "kpi"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise ConfigError(
+                    f"Channel map {where}: `{key}` is required and must be a column name "
+                    f'(a string), e.g. {key} = "{"week" if key == "date" else "revenue"}".'
+                )
+        chans_raw = raw.get("channels")
+        if not isinstance(chans_raw, Mapping) or not chans_raw:
+            raise ConfigError(
+                f"Channel map {where}: at least one [channels.NAME] table is required, "
+                'e.g.\n[channels.tv]\nmedia = "paid"\nspend = "tv_spend"'
+            )
+        channels = tuple(_channel(name, spec, where) for name, spec in chans_raw.items())
+        names = [c.name for c in channels]
+        for ch in channels:
+            unknown = [s for s in ch.driven_by if s not in names]
+            if unknown:
+                raise ConfigError(
+                    f"Channel map {where}: earned channel {ch.name!r} is driven_by unknown "
+                    f"channel(s) {list_some(unknown)}; known channels are {list_some(names, 50)}."
+                )
+            bad = [s for s in ch.driven_by if s == ch.name]
+            if bad:
+                raise ConfigError(f"Channel map {where}: channel {ch.name!r} cannot drive itself.")
+            earned_src = [s for s in ch.driven_by if _by_name(channels, s).media == "earned"]
+            if earned_src:
+                raise ConfigError(
+                    f"Channel map {where}: earned channel {ch.name!r} is driven_by earned "
+                    f"channel(s) {list_some(earned_src)}; sources must be paid or owned."
+                )
+        if not any(c.media != "earned" for c in channels):
+            raise ConfigError(
+                f"Channel map {where}: at least one paid or owned channel is required."
+            )
+
+        ctrl = raw.get("controls", {})
+        if not isinstance(ctrl, Mapping):
+            raise ConfigError(f"Channel map {where}: [controls] must be a table with `columns`.")
+        _check_keys(ctrl, CONTROL_KEYS, f"[controls] of {where}")
+        columns = ctrl.get("columns", [])
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ConfigError(
+                f"Channel map {where}: controls.columns must be a list of column names."
+            )
+        holidays = ctrl.get("holidays")
+        if holidays is not None:
+            holidays = _holiday_country(holidays, where)
+
+        freq = raw.get("frequency")
+        if freq is not None:
+            freq = str(freq).upper()
+            if freq not in FREQUENCIES:
+                raise ConfigError(
+                    f"Channel map {where}: frequency = {raw['frequency']!r} is not allowed; "
+                    f"use one of {', '.join(FREQUENCIES)} (daily data is aggregated to weeks)."
+                )
+        week_start = str(raw.get("week_start", "MON")).upper()[:3]
+        if week_start not in WEEKDAYS:
+            raise ConfigError(
+                f"Channel map {where}: week_start = {raw.get('week_start')!r} is not a weekday; "
+                f"use one of {', '.join(WEEKDAYS)}."
+            )
+        kpi_type = str(raw.get("kpi_type", "revenue"))
+        if kpi_type not in KPI_TYPES:
+            raise ConfigError(
+                f"Channel map {where}: kpi_type = {kpi_type!r}; allowed: {', '.join(KPI_TYPES)}."
+            )
+        used = [raw["date"], raw["kpi"], *columns] + [c for ch in channels for c in ch.columns]
+        dupes = sorted({c for c in used if used.count(c) > 1})
+        if dupes:
+            raise ConfigError(
+                f"Channel map {where}: column(s) {list_some(dupes)} are used more than once; "
+                "each column may feed one role only."
+            )
+        return cls(
+            date=raw["date"],
+            kpi=raw["kpi"],
+            channels=channels,
+            controls=tuple(columns),
+            holidays=holidays,
+            kpi_type=kpi_type,
+            frequency=freq,
+            week_start=week_start,
+            currency=str(raw.get("currency", "¥")),
+            brand=raw.get("brand"),
+        )
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.channels)
+
+    def channel(self, name: str) -> ChannelConfig:
+        """The channel called ``name`` (KeyError naming the known channels otherwise)."""
+        for c in self.channels:
+            if c.name == name:
+                return c
+        check_channels([name], self.channel_names, "the channel map")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def by_media(self, media: str) -> tuple[ChannelConfig, ...]:
+        return tuple(c for c in self.channels if c.media == media)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every data column the map reads, in a stable order."""
+        cols = [self.date, self.kpi]
+        for ch in self.channels:
+            cols.extend(ch.columns)
+        cols.extend(self.controls)
+        return tuple(cols)
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping that :meth:`from_dict` accepts (round-trips)."""
+        out: dict[str, Any] = {"date": self.date, "kpi": self.kpi}
+        for key in ("kpi_type", "frequency", "week_start", "currency", "brand"):
+            val = getattr(self, key)
+            if val is not None:
+                out[key] = val
+        chans: dict[str, Any] = {}
+        for ch in self.channels:
+            d = {k: v for k, v in asdict(ch).items() if k != "name" and v not in (None, (), False)}
+            for k in ("driven_by", "roi_prior", "share_prior"):
+                if k in d:
+                    d[k] = list(d[k])
+            chans[ch.name] = d
+        out["channels"] = chans
+        ctrl: dict[str, Any] = {"columns": list(self.controls)}
+        if self.holidays:
+            ctrl["holidays"] = self.holidays
+        out["controls"] = ctrl
+        return out
+
+    def to_toml(self) -> str:
+        """TOML text for this map (readable by :meth:`from_toml`)."""
+        return dict_to_toml(self.to_dict())
+
+
+# ---------------------------------------------------------------------- helpers
+def _read_source(source: str | Path) -> tuple[str, str]:
+    if isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and source.endswith(".toml")
+    ):
+        path = Path(source)
+        if not path.exists():
+            raise ConfigError(f"Channel map file {str(path)!r} does not exist.")
+        return path.read_text(encoding="utf-8"), repr(str(path))
+    return str(source), "(text)"
+
+
+def _check_keys(raw: Mapping[str, Any], allowed: Mapping[str, str], where: str) -> None:
+    unknown = [k for k in raw if k not in allowed]
+    if unknown:
+        allowed_txt = "; ".join(f"{k}: {v}" for k, v in allowed.items())
+        raise ConfigError(
+            f"Unknown key(s) {list_some(unknown)} in {where}. Allowed keys — {allowed_txt}."
+        )
+
+
+def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
+    ctx = f"channel map {where}, [channels.{_toml_key(name)}]"
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"In {ctx}: expected a table of keys, got {spec!r}.")
+    _check_keys(spec, CHANNEL_KEYS, ctx)
+    media = spec.get("media")
+    if media not in MEDIA_TYPES:
+        raise ConfigError(
+            f"In {ctx}: media = {media!r} is not a media type; allowed: {', '.join(MEDIA_TYPES)}."
+        )
+    for key in ("spend", "activity", "cost", "platform", "adstock", "saturation"):
+        if key in spec and not (isinstance(spec[key], str) and spec[key]):
+            raise ConfigError(f"In {ctx}: `{key}` must be a non-empty string, got {spec[key]!r}.")
+    if media == "paid" and not spec.get("spend"):
+        raise ConfigError(f"In {ctx}: paid channels need a `spend` column.")
+    if media == "earned":
+        for key in ("spend", "cost"):
+            if key in spec:
+                raise ConfigError(
+                    f"In {ctx}: earned channel {name!r} was given a `{key}` column ({spec[key]!r}); "
+                    "earned media is not bought — give its `activity` (mentions, shares) and the "
+                    "channels that drive it in `driven_by`."
+                )
+    if media in ("owned", "earned") and not spec.get("activity"):
+        raise ConfigError(
+            f"In {ctx}: {media} channels need an `activity` column (posts, mentions, …)."
+        )
+    if media == "paid" and "cost" in spec:
+        raise ConfigError(f"In {ctx}: paid channels state their cost in `spend`, not `cost`.")
+    driven_by = spec.get("driven_by", [])
+    if isinstance(driven_by, str):
+        driven_by = [driven_by]
+    if driven_by and media != "earned":
+        raise ConfigError(f"In {ctx}: only earned channels take `driven_by` (this one is {media}).")
+    if not isinstance(driven_by, list) or not all(isinstance(s, str) for s in driven_by):
+        raise ConfigError(f"In {ctx}: driven_by must be a list of channel names.")
+    social = spec.get("social", False)
+    if not isinstance(social, bool):
+        raise ConfigError(f"In {ctx}: social must be true or false, got {social!r}.")
+    max_lag = spec.get("max_lag")
+    if max_lag is not None and (
+        not isinstance(max_lag, int) or isinstance(max_lag, bool) or max_lag < 1
+    ):
+        raise ConfigError(f"In {ctx}: max_lag must be a positive integer, got {max_lag!r}.")
+    return ChannelConfig(
+        name=str(name),
+        media=cast(MediaType, media),
+        spend=spec.get("spend"),
+        activity=spec.get("activity"),
+        cost=spec.get("cost"),
+        social=social,
+        platform=spec.get("platform"),
+        driven_by=tuple(driven_by),
+        roi_prior=_prior(spec, "roi_prior", ctx),
+        share_prior=_prior(spec, "share_prior", ctx),
+        adstock=spec.get("adstock"),
+        saturation=spec.get("saturation"),
+        max_lag=max_lag,
+    )
+
+
+def _prior(spec: Mapping[str, Any], key: str, ctx: str) -> tuple[float, float] | None:
+    val = spec.get(key)
+    if val is None:
+        return None
+    ok = (
+        isinstance(val, list)
+        and len(val) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in val)
+        and val[0] > 0
+        and val[1] > 0
+    )
+    if not ok:
+        raise ConfigError(
+            f"In {ctx}: {key} = {val!r}; expected [median, sigma] of a log-normal prior, "
+            "both positive, e.g. [1.5, 0.7]."
+        )
+    return (float(val[0]), float(val[1]))
+
+
+def _holiday_country(code: Any, where: str) -> str:
+    import holidays as hol
+
+    countries = hol.list_supported_countries()
+    if not isinstance(code, str) or code.upper() not in countries:
+        raise ConfigError(
+            f"Channel map {where}: controls.holidays = {code!r} is not a country code known "
+            f'to the `holidays` package; use an ISO code such as "CN", "US", "GB".'
+        )
+    return code.upper()
+
+
+def _by_name(channels: Sequence[ChannelConfig], name: str) -> ChannelConfig:
+    return next(c for c in channels if c.name == name)
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return (
+        key if _BARE_KEY.match(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    )
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} to TOML")
+
+
+def dict_to_toml(d: Mapping[str, Any]) -> str:
+    """Write the channel-map subset of TOML (scalars, lists, one level of tables)."""
+    lines = [
+        f"{_toml_key(k)} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, Mapping)
+    ]
+    for k, v in d.items():
+        if not isinstance(v, Mapping):
+            continue
+        if k == "channels":
+            for name, spec in v.items():
+                lines.append("")
+                lines.append(f"[channels.{_toml_key(name)}]")
+                lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in spec.items())
+        else:
+            lines.append("")
+            lines.append(f"[{_toml_key(k)}]")
+            lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in v.items())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,275 @@
+"""The model's design: scaled inputs, lag tensors, baseline features, and the forward model.
+
+:class:`Design` holds every constant array the model needs, built once from an
+:class:`~mmm.data.dataset.MMMDataset` and a :class:`~mmm.model.spec.ModelSpec`. The forward functions
+are written against an array namespace ``xp`` so that the PyMC graph (``pytensor.tensor``)
+and all post-processing (NumPy, vectorised over posterior samples) share one definition.
+
+Units: KPI is divided by its mean (``kpi_scale``), each channel's activity by its mean
+(``input_scale``); contributions come back in currency by multiplying by ``kpi_scale``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mmm.data.dataset import MMMDataset
+from mmm.exceptions import DataValidationError, list_some
+from mmm.model.spec import ModelSpec
+from mmm.model.transforms import ADSTOCKS, SATURATIONS, lag_matrix
+
+DEFAULT_MAX_LAG = {"W": 8, "M": 3}
+
+
+@dataclass(frozen=True)
+class TransformGroup:
+    """Channels sharing one transform class; parameters are vectors over ``channels``."""
+
+    transform: Any  # an Adstock or a Saturation instance
+    index: np.ndarray  # positions in the full channel list
+    channels: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.transform.kind}_{self.transform.name}"
+
+    @property
+    def dim(self) -> str:
+        return f"{self.key}_channel"
+
+    def param_name(self, param: str) -> str:
+        return f"{self.transform.name}_{param}"
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Constant arrays of the model (see module docstring for units)."""
+
+    dates: pd.DatetimeIndex
+    channels: tuple[str, ...]
+    media: tuple[str, ...]
+    has_cost: np.ndarray  # (C,) bool
+    y: np.ndarray  # (T,) KPI / kpi_scale
+    x: np.ndarray  # (T, C) activity / input_scale
+    lagged: np.ndarray  # (T, C, L)
+    lag_mask: np.ndarray  # (C, L): 1 where lag < channel max_lag
+    spend_total: np.ndarray  # (C,) currency over the whole data
+    kpi_scale: float
+    input_scale: np.ndarray  # (C,)
+    t: np.ndarray  # (T,) centred time in [-0.5, 0.5] over the data
+    changepoints: np.ndarray  # (K,) in t units
+    fourier: np.ndarray  # (T, 2M)
+    controls: np.ndarray  # (T, N) standardised
+    control_names: tuple[str, ...]
+    holidays: np.ndarray  # (T, H)
+    holiday_names: tuple[str, ...]
+    adstock_groups: tuple[TransformGroup, ...]
+    saturation_groups: tuple[TransformGroup, ...]
+    earned: Mapping[str, tuple[str, ...]]  # earned channel → source channels
+    train: np.ndarray  # (T,) bool: periods in the likelihood
+    max_lag: int
+    priors: Mapping[str, tuple[float, float]]  # channel → (median, sigma) of ROI or share prior
+    spec: ModelSpec
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def build(cls, ds: MMMDataset, spec: ModelSpec) -> Design:
+        cmap = ds.channel_map
+        channels = ds.channels
+        freq = ds.frequency
+        lags = []
+        for ch in channels:
+            cfg = cmap.channel(ch)
+            lags.append(cfg.max_lag or spec.max_lag or DEFAULT_MAX_LAG[freq])
+        max_lag = max(lags)
+        lag_mask = (np.arange(max_lag)[None, :] < np.array(lags)[:, None]).astype(float)
+
+        kpi_scale = ds.kpi_scale
+        input_scale = ds.input_scale.values.astype(float)
+        x = ds.data["activity"].values / input_scale
+        n = ds.n_periods
+        t = np.linspace(-0.5, 0.5, n)
+        if spec.holdout_periods >= n - 26:
+            raise DataValidationError(
+                f"holdout_periods == {spec.holdout_periods} leaves {n - spec.holdout_periods} periods to fit; "
+                f"keep at least 26 (the data has {n})."
+            )
+        train = np.ones(n, dtype=bool)
+        if spec.holdout_periods:
+            train[-spec.holdout_periods :] = False
+        ctrl_mean, ctrl_sd = ds.control_scale
+        controls = (
+            ((ds.data["controls"] - ctrl_mean) / ctrl_sd).values
+            if ds.controls
+            else np.zeros((n, 0))
+        )
+        country = spec.holidays or cmap.holidays
+        hol, hol_names = (
+            holiday_features(ds.dates, country, freq) if country else (np.zeros((n, 0)), ())
+        )
+
+        return cls(
+            dates=ds.dates,
+            channels=channels,
+            media=tuple(str(m) for m in ds.data["media"].values),
+            has_cost=ds.data["has_cost"].values.astype(bool),
+            y=ds.data["kpi"].values / kpi_scale,
+            x=x,
+            lagged=lag_matrix(x, max_lag),
+            lag_mask=lag_mask,
+            spend_total=ds.data["spend"].sum("date").values.astype(float),
+            kpi_scale=kpi_scale,
+            input_scale=input_scale,
+            t=t,
+            changepoints=np.linspace(-0.5, 0.5, spec.n_changepoints + 2)[1:-1]
+            if spec.trend == "piecewise"
+            else np.zeros(0),
+            fourier=fourier_features(ds.dates, ds.periods_per_year, spec.fourier_modes),
+            controls=np.asarray(controls, dtype=float),
+            control_names=ds.controls,
+            holidays=hol,
+            holiday_names=hol_names,
+            adstock_groups=_groups(channels, cmap, spec, "adstock", max_lag),
+            saturation_groups=_groups(channels, cmap, spec, "saturation", max_lag),
+            earned=ds.driven_by,
+            train=train,
+            max_lag=max_lag,
+            priors={
+                ch: _prior(ch, cmap, spec, bool(ds.data["has_cost"].values[i]))
+                for i, ch in enumerate(channels)
+            },
+            spec=spec,
+        )
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def n_periods(self) -> int:
+        return len(self.dates)
+
+    def index(self, channel: str) -> int:
+        return self.channels.index(channel)
+
+    def future_t(self, n: int) -> np.ndarray:
+        """Time index ``t`` of the ``n`` periods after the data, continuing its spacing."""
+        return self.t[-1] + np.arange(1, n + 1) / max(self.n_periods - 1, 1)
+
+    @property
+    def cost_channels(self) -> tuple[str, ...]:
+        return tuple(c for c, h in zip(self.channels, self.has_cost, strict=True) if h)
+
+    @property
+    def share_channels(self) -> tuple[str, ...]:
+        return tuple(c for c, h in zip(self.channels, self.has_cost, strict=True) if not h)
+
+    def prior_for(self, channel: str) -> tuple[float, float]:
+        """(median, sigma) of the channel's ROI (with a cost) or share-of-KPI prior (without)."""
+        return self.priors[channel]
+
+    def coords(self) -> dict[str, Any]:
+        c: dict[str, Any] = {
+            "date": self.dates,
+            "channel": list(self.channels),
+            "cost_channel": list(self.cost_channels),
+            "share_channel": list(self.share_channels),
+            "fourier": [
+                f"{k}{m}" for m in range(1, self.fourier.shape[1] // 2 + 1) for k in ("sin", "cos")
+            ],
+            "control": list(self.control_names),
+            "holiday": list(self.holiday_names),
+            "changepoint": [f"cp{i}" for i in range(len(self.changepoints))],
+        }
+        for g in (*self.adstock_groups, *self.saturation_groups):
+            c[g.dim] = list(g.channels)
+        for e, sources in self.earned.items():
+            c[f"{e}_source"] = list(sources)
+            c[f"{e}_part"] = ["organic", *sources]
+        return c
+
+
+def _prior(channel: str, cmap: Any, spec: ModelSpec, has_cost: bool) -> tuple[float, float]:
+    """Prior precedence: ModelSpec.channel_priors, then the channel map, then the spec default."""
+    if channel in spec.channel_priors:
+        return tuple(spec.channel_priors[channel])  # type: ignore[return-value]
+    cfg = cmap.channel(channel)
+    from_map = cfg.roi_prior if has_cost else cfg.share_prior
+    return from_map or (spec.roi_prior if has_cost else spec.share_prior)
+
+
+def _groups(
+    channels: tuple[str, ...], cmap: Any, spec: ModelSpec, kind: str, max_lag: int
+) -> tuple[TransformGroup, ...]:
+    names = []
+    for ch in channels:
+        cfg = cmap.channel(ch)
+        override = spec.channel_transforms.get(ch)
+        if kind == "adstock":
+            names.append((override[0] if override else None) or cfg.adstock or spec.adstock)
+        else:
+            names.append((override[1] if override else None) or cfg.saturation or spec.saturation)
+    registry: Mapping[str, type] = ADSTOCKS if kind == "adstock" else SATURATIONS
+    unknown = sorted({n for n in names if n not in registry})
+    if unknown:
+        raise DataValidationError(
+            f"Unknown {kind} {list_some(unknown)} in the channel map; allowed: {', '.join(registry)}."
+        )
+    groups = []
+    for name in dict.fromkeys(names):
+        idx = np.array([i for i, n in enumerate(names) if n == name])
+        tr = registry[name](max_lag=max_lag) if kind == "adstock" else registry[name]()
+        groups.append(TransformGroup(tr, idx, tuple(channels[i] for i in idx)))
+    return tuple(groups)
+
+
+def fourier_features(dates: pd.DatetimeIndex, periods_per_year: float, modes: int) -> np.ndarray:
+    """Yearly Fourier terms (periods, 2·modes) from the calendar (day of year), so they extrapolate."""
+    if modes == 0:
+        return np.zeros((len(dates), 0))
+    year_frac = (dates.day_of_year.values - 1) / 365.25
+    cols = []
+    for m in range(1, modes + 1):
+        cols += [np.sin(2 * np.pi * m * year_frac), np.cos(2 * np.pi * m * year_frac)]
+    return np.column_stack(cols)
+
+
+def holiday_features(
+    dates: pd.DatetimeIndex, country: str, freq: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Share of each period's days that fall on each recurring public holiday of ``country``.
+
+    Only holidays that occur in at least two calendar years of the data become regressors:
+    one-off entries (the ``holidays`` package lists every "Day off (substituted from …)" in
+    China separately) would each add a parameter that a single week cannot identify.
+    """
+    import holidays as hol
+
+    step = pd.Timedelta(days=7) if freq == "W" else None
+    years = range(dates[0].year - 1, dates[-1].year + 2)
+    cal = hol.country_holidays(country, years=years, language="en_US")
+    by_name: dict[str, list[pd.Timestamp]] = {}
+    for day, name in cal.items():
+        for part in str(name).split(";"):
+            base = part.replace(" (observed)", "").strip()
+            if "substituted" in base.lower():
+                continue
+            by_name.setdefault(base, []).append(pd.Timestamp(day))
+    ends = dates + step if step is not None else dates + pd.offsets.MonthBegin(1)
+    length = 7.0 if step is not None else 30.0
+    feats, names = [], []
+    for name, days in sorted(by_name.items()):
+        d = pd.DatetimeIndex(days)
+        inside = d[(d >= dates[0]) & (d < ends[-1])]
+        if inside.year.nunique() < 2:
+            continue
+        counts = np.array(
+            [((d >= s) & (d < e)).sum() for s, e in zip(dates, ends, strict=True)], dtype=float
+        )
+        feats.append(counts / length)
+        names.append(name)
+    if not feats:
+        return np.zeros((len(dates), 0)), ()
+    return np.column_stack(feats), tuple(names)

@@ -1,0 +1,287 @@
+"""The forward model, written once: media transforms, the earned-media path and the baseline.
+
+Every function takes an array namespace ``xp``: ``pytensor.tensor`` inside the PyMC graph
+(:mod:`mmm.model.graph`) and NumPy for everything computed from posterior draws (attribution,
+forecasts, experiment design, the budget optimiser). Parameters broadcast over leading axes:
+``(channel,)`` in the graph, ``(sample, channel)`` in post-processing. So the model that is
+fitted and every number reported from it share one definition; ``tests/model/test_forward.py``
+checks the two namespaces agree on random parameters.
+
+Units are the design's scaled units (KPI / ``kpi_scale``, input / ``input_scale``) unless a
+function says it returns currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mmm.model.design import Design, TransformGroup
+from mmm.model.transforms import lag_matrix
+
+
+# ---------------------------------------------------------------------- media transforms
+def pick(arr: Any, idx: np.ndarray, size: int) -> Any:
+    """``arr[..., idx]`` along the last axis, as a basic slice whenever ``idx`` is contiguous.
+
+    Basic slices keep the compiled model small (advanced indexing is slow to compile).
+    """
+    idx = np.asarray(idx)
+    if len(idx) == size and np.array_equal(idx, np.arange(size)):
+        return arr
+    if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+        return arr[..., int(idx[0]) : int(idx[0]) + len(idx)]
+    return arr[..., idx]
+
+
+def group_params(g: TransformGroup, params: Mapping[str, Any], at: int | None = None) -> dict[str, Any]:
+    """The parameters of transform group ``g`` (``{param: array}``).
+
+    With ``at``, only that position of the group's channel axis, kept as an axis of length 1
+    (indexed, then expanded, so that PyTensor knows it broadcasts).
+    """
+    if at is None:
+        return {name: params[g.param_name(name)] for name in g.transform.params}
+    return {name: params[g.param_name(name)][..., at, None] for name in g.transform.params}
+
+
+def lag_weights(xp: Any, design: Design, params: Mapping[str, Any]) -> np.ndarray:
+    """Normalised carry-over weights of every channel, (..., channel, lag) (NumPy only)."""
+    parts = [
+        (g.index, g.transform.weights(xp, mask=design.lag_mask[g.index], **group_params(g, params)))
+        for g in design.adstock_groups
+    ]
+    lead = parts[0][1].shape[:-2]
+    out = np.zeros((*lead, len(design.channels), design.max_lag))
+    for idx, w in parts:
+        out[..., idx, :] = w
+    return out
+
+
+def saturated_media(
+    xp: Any, design: Design, params: Mapping[str, Any], lagged: Any | None = None
+) -> Any:
+    """Adstocked then saturated input of every channel, (..., period, channel).
+
+    ``params`` maps ``{transform}_{param}`` names (e.g. ``geometric_alpha``) to arrays with
+    a trailing group-channel axis; ``lagged`` defaults to the design's lag tensor.
+    """
+    lagged = design.lagged if lagged is None else lagged
+    parts, order = [], []
+    for g in design.adstock_groups:
+        mask = design.lag_mask[g.index]
+        parts.append(g.transform.apply(xp, lagged[:, g.index, :], mask=mask, **group_params(g, params)))
+        order.append(g.index)
+    adstocked = _concat(xp, parts, order)
+    parts, order = [], []
+    for g in design.saturation_groups:
+        p = {name: v[..., None, :] for name, v in group_params(g, params).items()}
+        parts.append(g.transform.apply(xp, pick(adstocked, g.index, len(design.channels)), **p))
+        order.append(g.index)
+    return _concat(xp, parts, order)
+
+
+def _concat(xp: Any, parts: list[Any], order: list[np.ndarray]) -> Any:
+    """Concatenate per-group parts along the last axis and restore the channel order."""
+    idx = np.concatenate(order)
+    joined = parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
+    if np.array_equal(idx, np.arange(len(idx))):
+        return joined
+    return joined[..., np.argsort(idx)]
+
+
+def adstock_series(xp: Any, series: Any, weights: Any, n_lag: int) -> Any:
+    """Causal convolution of (..., period) with ``n_lag`` weights (..., lag), zeros before the start."""
+    out = series * weights[..., 0, None]  # an indexed axis is broadcastable in PyTensor too
+    for lag in range(1, n_lag):
+        zeros = series[..., :lag] * 0.0
+        shifted = xp.concatenate([zeros, series[..., :-lag]], axis=-1)
+        out = out + shifted * weights[..., lag, None]
+    return out
+
+
+def _group_of(groups: tuple[TransformGroup, ...], i: int) -> tuple[TransformGroup, int]:
+    for g in groups:
+        if i in g.index:
+            return g, int(np.flatnonzero(g.index == i)[0])
+    raise KeyError(i)
+
+
+def channel_weights(xp: Any, design: Design, params: Mapping[str, Any], channel: str) -> Any:
+    """Normalised lag weights (..., lag) of one channel."""
+    i = design.index(channel)
+    g, at = _group_of(design.adstock_groups, i)
+    w = g.transform.weights(xp, mask=design.lag_mask[i : i + 1], **group_params(g, params, at))
+    return w[..., 0, :]
+
+
+def channel_saturation(
+    xp: Any, design: Design, params: Mapping[str, Any], channel: str, x: Any
+) -> Any:
+    """Saturation curve of one channel applied to adstocked, mean-scaled input ``x`` (..., period)."""
+    g, at = _group_of(design.saturation_groups, design.index(channel))
+    return g.transform.apply(xp, x, **group_params(g, params, at))
+
+
+# ---------------------------------------------------------------------- earned media
+def earned_saturation(
+    xp: Any, design: Design, params: Mapping[str, Any], earned: str, m: Any
+) -> Any:
+    """``s_e(adstock_e(m))``: earned activity ``m`` (..., period, scaled) through its own transforms."""
+    w = channel_weights(xp, design, params, earned)
+    return channel_saturation(xp, design, params, earned, adstock_series(xp, m, w, design.max_lag))
+
+
+def earned_effect(
+    xp: Any,
+    design: Design,
+    params: Mapping[str, Any],
+    earned: str,
+    m: Any,
+    m_cf: Any,
+    beta_e: Any,
+    full: Any = None,
+) -> Any:
+    """What earned activity ``m`` is worth over a counterfactual ``m_cf`` (scaled KPI, (..., period)).
+
+    ``beta_e · (s_e(adstock_e(m)) − s_e(adstock_e(m_cf)))``: both series re-adstocked and
+    re-saturated with the earned channel's own transforms. The counterfactual is the
+    observed (or predicted) series without the mentions a source generated (attribution),
+    or with the mentions a spend change would add (experiments, lift tests). ``full`` is
+    ``earned_saturation(m)`` when the caller already has it.
+    """
+    if full is None:
+        full = earned_saturation(xp, design, params, earned, m)
+    return beta_e * (full - earned_saturation(xp, design, params, earned, m_cf))
+
+
+def organic_mentions(params: Mapping[str, np.ndarray], earned: str, t: np.ndarray) -> np.ndarray:
+    """Organic (not generated) earned activity at time index ``t`` per sample, (S, len(t)), scaled."""
+    drift = np.exp(params[f"{earned}_drift"][:, None] * t[None, :])
+    return params[f"{earned}_organic"][:, None] * drift
+
+
+# ---------------------------------------------------------------------- baseline
+def baseline(
+    xp: Any, design: Design, params: Mapping[str, Any], rows: Any = None
+) -> dict[str, Any]:
+    """Baseline components in KPI-scale units, each (..., period): intercept, trend, seasonality, controls, holidays."""
+    t = design.t
+    fourier, controls, hol = design.fourier, design.controls, design.holidays
+    if rows is not None:
+        t, fourier, controls, hol = rows["t"], rows["fourier"], rows["controls"], rows["holidays"]
+    out = {"intercept": params["intercept"][..., None] * np.ones_like(t)}
+    if design.spec.trend != "none":
+        trend = params["trend_slope"][..., None] * t
+        if len(design.changepoints):
+            basis = np.maximum(0.0, t[:, None] - design.changepoints[None, :])
+            trend = trend + (params["trend_delta"][..., None, :] * basis).sum(axis=-1)
+        out["trend"] = trend
+    if fourier.shape[1]:
+        out["seasonality"] = (params["season"][..., None, :] * fourier).sum(axis=-1)
+    if controls.shape[1]:
+        out["controls"] = (params["control_coef"][..., None, :] * controls).sum(axis=-1)
+    if hol.shape[1]:
+        out["holidays"] = (params["holiday_coef"][..., None, :] * hol).sum(axis=-1)
+    return out
+
+
+# ---------------------------------------------------------------------- effects from draws
+@dataclass(frozen=True)
+class Effects:
+    """Per-sample effects over a span of periods, in currency (arrays (S, T, C) or (S, T))."""
+
+    direct: np.ndarray
+    via_earned: np.ndarray
+    baseline: Mapping[str, np.ndarray]
+    mu: np.ndarray  # (S, T) expected KPI in currency
+    #: earned channel → (S, T) observed activity, scaled
+    mentions: Mapping[str, np.ndarray]
+
+
+def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
+    """Direct and via-earned effects of every channel on the observed data."""
+    sat = saturated_media(np, design, p)  # (S, T, C)
+    beta = p["beta"]  # (S, C)
+    direct = sat * beta[:, None, :] * design.kpi_scale
+    via = np.zeros_like(direct)
+    mentions = {}
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        ei = design.index(e)
+        m_obs = np.broadcast_to(design.x[:, ei], sat.shape[:2])
+        mentions[e] = m_obs
+        full = earned_saturation(np, design, p, e, m_obs)
+        gain = p[f"{e}_gain"]  # (S, n_sources)
+        for k, s in enumerate(sources):
+            si = design.index(s)
+            m_cf = np.maximum(m_obs - gain[:, k : k + 1] * sat[:, :, si], 0.0)
+            value = earned_effect(np, design, p, e, m_obs, m_cf, beta[:, ei][:, None], full)
+            via[:, :, si] = value * design.kpi_scale
+    base = {k: v * design.kpi_scale for k, v in baseline(np, design, p).items()}
+    base = {k: np.broadcast_to(v, sat.shape[:2]) for k, v in base.items()}
+    mu = sum(base.values()) + direct.sum(axis=-1)
+    return Effects(direct, via, base, mu, mentions)
+
+
+def mentions_generated(
+    design: Design, p: Mapping[str, np.ndarray], sat: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Earned activity each source generated, in original units: earned → (S, T, sources)."""
+    out = {}
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        src = [design.index(s) for s in sources]
+        out[e] = p[f"{e}_gain"][:, None, :] * sat[:, :, src] * design.input_scale[design.index(e)]
+    return out
+
+
+def simulate(
+    design: Design,
+    p: Mapping[str, np.ndarray],
+    activity: np.ndarray,
+    history: np.ndarray | None = None,
+    history_mentions: Mapping[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Media effect (currency) of an activity plan after the data: (direct (S, W, C), via_earned (S, W, C)).
+
+    ``activity`` is (W, C) in original units for every channel (earned columns are ignored:
+    earned activity is predicted from its sources). ``history`` (periods, C, original units)
+    supplies carry-over; by default the last ``max_lag - 1`` observed periods.
+    """
+    scale = design.input_scale
+    hist = design.x[-(design.max_lag - 1) :] if history is None else np.asarray(history) / scale
+    x = np.asarray(activity, dtype=float) / scale
+    lagged = lag_matrix(x, design.max_lag, history=hist if design.max_lag > 1 else None)
+    n_s = p["beta"].shape[0]
+    w_len = x.shape[0]
+    sat = saturated_media(np, design, p, lagged=lagged)  # earned columns: placeholder input
+    direct = sat * p["beta"][:, None, :] * design.kpi_scale
+    via = np.zeros_like(direct)
+    for e, sources in design.earned.items():
+        if not sources:
+            continue
+        ei = design.index(e)
+        src = [design.index(s) for s in sources]
+        gen = p[f"{e}_gain"][:, None, :] * sat[:, :, src]  # (S, W, nsrc)
+        m = organic_mentions(p, e, design.future_t(w_len)) + gen.sum(axis=-1)  # (S, W)
+        m_hist = (
+            design.x[-(design.max_lag - 1) :, ei]
+            if history_mentions is None
+            else history_mentions[e]
+        )
+        past = np.broadcast_to(m_hist, (n_s, len(m_hist)))
+        m_full = np.concatenate([past, m], axis=1)
+        full = earned_saturation(np, design, p, e, m_full)
+        beta_e = p["beta"][:, ei : ei + 1]
+        direct[:, :, ei] = beta_e * full[:, -w_len:] * design.kpi_scale
+        for k, s in enumerate(sources):
+            m_cf = np.concatenate([past, np.maximum(m - gen[:, :, k], 0)], axis=1)
+            value = earned_effect(np, design, p, e, m_full, m_cf, beta_e, full)
+            via[:, :, design.index(s)] = value[:, -w_len:] * design.kpi_scale
+    return direct, via

@@ -1,0 +1,191 @@
+"""ModelSpec: every modelling choice in one frozen, serialisable object.
+
+Priors are stated on interpretable quantities: a log-normal prior on ROI for channels with
+a cost (paid, and owned with a cost), a log-normal prior on the share of KPI for owned and
+earned channels without one. Both can be overridden per channel, here or in the channel map
+(``roi_prior = [median, sigma]`` / ``share_prior = [median, sigma]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+import pandas as pd
+
+from mmm.exceptions import ConfigError
+from mmm.model.transforms import ADSTOCKS, SATURATIONS, Prior
+
+Sampler = Literal["nutpie", "pymc", "numpyro"]
+Method = Literal["mcmc", "map"]
+SAMPLERS = ("nutpie", "pymc", "numpyro")
+METHODS = ("mcmc", "map")
+TRENDS = ("linear", "piecewise", "none")
+LIKELIHOODS = ("lognormal", "normal")
+
+
+@dataclass(frozen=True)
+class LiftTest:
+    """A measured experiment: the incremental KPI a channel caused between two dates.
+
+    ``lift`` is in KPI units (currency for revenue) summed over ``start``..``end``
+    (inclusive); ``se`` is its standard error. For a channel that drives earned media the
+    lift is its total effect (direct + through earned media).
+    """
+
+    channel: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    lift: float
+    se: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", pd.Timestamp(self.start))
+        object.__setattr__(self, "end", pd.Timestamp(self.end))
+        if not self.se > 0:
+            raise ConfigError(
+                f"Lift test for channel {self.channel!r} ({self.start.date()}..{self.end.date()}): "
+                f"se == {self.se}, must be > 0."
+            )
+        if self.end < self.start:
+            raise ConfigError(
+                f"Lift test for channel {self.channel!r}: end {self.end.date()} is before start {self.start.date()}."
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "start": self.start.date().isoformat(),
+            "end": self.end.date().isoformat(),
+            "lift": self.lift,
+            "se": self.se,
+        }
+
+
+def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
+    """Lift tests from a CSV path or DataFrame with columns channel, start, end, lift, se."""
+    df = path_or_frame if isinstance(path_or_frame, pd.DataFrame) else pd.read_csv(path_or_frame)
+    need = ["channel", "start", "end", "lift", "se"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ConfigError(f"Lift-test table lacks column(s) {missing}; it needs {need}.")
+    return tuple(
+        LiftTest(
+            str(r.channel), pd.Timestamp(r.start), pd.Timestamp(r.end), float(r.lift), float(r.se)
+        )
+        for r in df.itertuples()
+    )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to model: transforms, baseline, priors, calibration and sampler settings.
+
+    Examples
+    --------
+    >>> spec = ModelSpec(draws=200, tune=200, chains=2, seed=1)
+    >>> spec.roi_prior
+    (1.0, 0.9)
+    """
+
+    adstock: str = "geometric"
+    saturation: str = "hill"
+    max_lag: int | None = None
+    channel_transforms: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    roi_prior: tuple[float, float] = (1.0, 0.9)
+    share_prior: tuple[float, float] = (0.05, 1.0)
+    channel_priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    param_priors: Mapping[str, Prior] = field(default_factory=dict)
+    trend: str = "linear"
+    n_changepoints: int = 4
+    fourier_modes: int = 2
+    holidays: str | None = None
+    likelihood: str = "lognormal"
+    lift_tests: tuple[LiftTest, ...] = ()
+    holdout_periods: int = 0
+    sampler: str = "nutpie"
+    method: str = "mcmc"
+    chains: int = 4
+    draws: int = 1000
+    tune: int = 1000
+    seed: int = 0
+    target_accept: float = 0.9
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.adstock not in ADSTOCKS:
+            raise ConfigError(f"adstock == {self.adstock!r}; allowed: {', '.join(ADSTOCKS)}.")
+        if self.saturation not in SATURATIONS:
+            raise ConfigError(
+                f"saturation == {self.saturation!r}; allowed: {', '.join(SATURATIONS)}."
+            )
+        for ch, (ad, sat) in self.channel_transforms.items():
+            if ad not in ADSTOCKS or sat not in SATURATIONS:
+                raise ConfigError(
+                    f"channel_transforms[{ch!r}] == ({ad!r}, {sat!r}); adstock must be one of "
+                    f"{', '.join(ADSTOCKS)} and saturation one of {', '.join(SATURATIONS)}."
+                )
+        checks = [
+            (
+                self.sampler in SAMPLERS,
+                f"sampler == {self.sampler!r}; allowed: {', '.join(SAMPLERS)}.",
+            ),
+            (self.method in METHODS, f"method == {self.method!r}; allowed: {', '.join(METHODS)}."),
+            (self.trend in TRENDS, f"trend == {self.trend!r}; allowed: {', '.join(TRENDS)}."),
+            (
+                self.likelihood in LIKELIHOODS,
+                f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}.",
+            ),
+            (self.chains >= 1, f"chains == {self.chains}, must be >= 1."),
+            (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
+            (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
+            (
+                0 < self.target_accept < 1,
+                f"target_accept == {self.target_accept}, must be in (0, 1).",
+            ),
+            (
+                self.holdout_periods >= 0,
+                f"holdout_periods == {self.holdout_periods}, must be >= 0.",
+            ),
+            (self.fourier_modes >= 0, f"fourier_modes == {self.fourier_modes}, must be >= 0."),
+            (
+                self.max_lag is None or self.max_lag >= 1,
+                f"max_lag == {self.max_lag}, must be >= 1.",
+            ),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(msg)
+        for name, prior in {
+            "roi_prior": self.roi_prior,
+            "share_prior": self.share_prior,
+            **self.channel_priors,
+        }.items():
+            if len(prior) != 2 or prior[0] <= 0 or prior[1] <= 0:
+                raise ConfigError(f"{name} == {prior!r}; expected (median, sigma), both > 0.")
+
+    def replace(self, **changes: Any) -> ModelSpec:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["lift_tests"] = [t.to_dict() for t in self.lift_tests]
+        d["channel_transforms"] = {k: list(v) for k, v in self.channel_transforms.items()}
+        d["channel_priors"] = {k: list(v) for k, v in self.channel_priors.items()}
+        d["param_priors"] = {k: v.to_dict() for k, v in self.param_priors.items()}
+        d["roi_prior"] = list(self.roi_prior)
+        d["share_prior"] = list(self.share_prior)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ModelSpec:
+        d = dict(d)
+        d["lift_tests"] = tuple(LiftTest(**t) for t in d.get("lift_tests", ()))
+        d["channel_transforms"] = {k: tuple(v) for k, v in d.get("channel_transforms", {}).items()}
+        d["channel_priors"] = {k: tuple(v) for k, v in d.get("channel_priors", {}).items()}
+        d["param_priors"] = {k: Prior.from_dict(v) for k, v in d.get("param_priors", {}).items()}
+        d["roi_prior"] = tuple(d.get("roi_prior", (1.0, 0.9)))
+        d["share_prior"] = tuple(d.get("share_prior", (0.05, 1.0)))
+        return cls(**d)

@@ -1,0 +1,212 @@
+"""Experiment design and closing the loop with lift tests (mmm.decisions.experiments)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from _fits import small_brand, small_result
+
+from mmm.analysis.attribution import effect_totals
+from mmm.analysis.fit import MediaMixModel
+from mmm.analysis.identify import PRIOR, WEAK, WELL, Identifiability, identifiability
+from mmm.data.load import from_dataframe
+from mmm.data.synthetic import generate
+from mmm.decisions.experiments import (
+    COLUMNS as EXP_COLUMNS,
+)
+from mmm.decisions.experiments import (
+    candidate_tests,
+    design_label,
+    experiments,
+    lift_test,
+    simulate_recommended_tests,
+    synthetic_lift,
+)
+from mmm.exceptions import ConfigError, UnknownChannelError
+from mmm.model.spec import LiftTest, ModelSpec
+
+
+@lru_cache(maxsize=1)
+def _ident() -> Identifiability:
+    return identifiability(small_result(), draws=400)
+
+
+def _forced(cls: str) -> Identifiability:
+    """The small fit's identifiability with every channel set to ``cls``."""
+    ident = _ident()
+    table = ident.table.assign(**{"class": cls, "reason": "forced in a test"})
+    return replace(ident, table=table)
+
+
+# ---------------------------------------------------------------------- experiments
+def test_candidate_tests_are_ordered_by_precision_and_noise() -> None:
+    cand = candidate_tests(small_result(), ["search"], durations=(4, 8), draws=200)
+    assert list(cand.columns) == [
+        c for c in EXP_COLUMNS if c not in ("class", "meets_target", "note")
+    ]
+    assert len(cand) == 4 * 2
+    dark = cand[cand.change == -1].set_index("weeks")
+    assert (dark.expected_lift < 0).all() and (dark.spend_change < 0).all()
+    assert dark.loc[8, "lift_se"] == pytest.approx(dark.loc[4, "lift_se"] * np.sqrt(2))
+    assert (cand.precision_after <= cand.precision_now + 1e-12).all()
+    assert dark.loc[8, "precision_after"] <= dark.loc[4, "precision_after"]
+    up = cand[cand.change == 1.0].set_index("weeks")
+    assert (up.expected_lift > 0).all() and up.loc[4, "design"] == "+100% spend for 4 weeks"
+    assert design_label(-1.0, 6) == "go dark for 6 weeks"
+
+
+def test_experiments_recommend_one_test_per_uncertain_paid_channel() -> None:
+    res = small_result()
+    assert experiments(res, _forced(WELL)).empty
+    exp = experiments(res, _forced(PRIOR), target=0.3, draws=200)
+    assert list(exp.columns) == list(EXP_COLUMNS)
+    assert list(exp.channel) == ["tv", "search", "weibo", "douyin"]  # not the owned channel
+    for _, row in exp.iterrows():
+        cands = candidate_tests(res, [row.channel], draws=200)
+        if row.meets_target:  # the cheapest design that reaches the target
+            ok = cands[cands.precision_after <= 0.3]
+            assert abs(row.spend_change) == pytest.approx(ok.spend_change.abs().min())
+        else:  # else the most precise one
+            assert row.precision_after == pytest.approx(cands.precision_after.min())
+    loose = experiments(res, _forced(PRIOR), target=50.0, draws=200)
+    assert loose.meets_target.all() and (loose.weeks == 4).all()
+    assert loose.note.str.startswith("Expected to narrow").all()
+    assert exp.note.str.len().gt(20).all()
+
+
+def test_experiment_inputs_are_checked() -> None:
+    res = small_result()
+    with pytest.raises(UnknownChannelError, match="Unknown channel.*radio"):
+        candidate_tests(res, ["radio"])
+    with pytest.raises(UnknownChannelError, match="Unknown channel.*wechat_posts"):
+        candidate_tests(res, ["wechat_posts"])  # no cost: no ROI to test
+    with pytest.raises(ValueError, match="changes"):
+        candidate_tests(res, ["tv"], changes=(0.0,))
+    with pytest.raises(ValueError, match="target"):
+        experiments(res, _forced(PRIOR), target=0)
+
+
+# ---------------------------------------------------------------------- closing the loop
+def test_lift_test_converts_a_go_dark_outcome_to_the_window_contribution() -> None:
+    res = small_result()
+    start, end = res.dataset.dates[40], res.dataset.dates[47]
+    lt = lift_test(res, "tv", start, end, -1.0, lift=-1e6, se=2e5)
+    assert isinstance(lt, LiftTest) and lt.channel == "tv"
+    # going dark loses the window's contribution less the carry-over from before it
+    assert 1e6 <= lt.lift < 2e6 and lt.se >= 2e5
+    up = lift_test(res, "weibo", start, end, 1.0, lift=5e5, se=2e5)
+    assert up.lift > 5e5  # +100% buys less than the first 100% (saturation)
+
+
+def test_lift_test_bad_input_gets_a_clear_error() -> None:
+    res = small_result()
+    d = res.dataset.dates
+    with pytest.raises(ConfigError, match="outside the data"):
+        lift_test(res, "tv", "2030-01-07", "2030-02-04", -1.0, -1e5, 1e4)
+    with pytest.raises(ConfigError, match="se == -1"):
+        lift_test(res, "tv", d[10], d[14], -1.0, -1e5, -1)
+    with pytest.raises(UnknownChannelError, match="Unknown channel.*radio"):
+        lift_test(res, "radio", d[10], d[14], -1.0, -1e5, 1e4)
+    with pytest.raises(ConfigError, match="before start"):
+        lift_test(res, "tv", d[14], d[10], -1.0, -1e5, 1e4)
+
+
+def test_model_rejects_bad_lift_tests_with_named_errors() -> None:
+    b = small_brand()
+    ds = from_dataframe(b.data, b.channel_map)
+
+    def build(test: LiftTest) -> Any:
+        return MediaMixModel(ModelSpec(lift_tests=(test,))).build(ds)
+
+    with pytest.raises(UnknownChannelError, match="Unknown channel 'radio' in the lift test .*; allowed: 'tv'"):
+        build(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4))
+    with pytest.raises(ConfigError, match="outside the data"):
+        build(LiftTest("tv", "2021-11-01", "2022-02-07", 1e5, 1e4))
+    with pytest.raises(ConfigError, match="se == -5"):
+        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -5)
+    with pytest.raises(ConfigError, match="lift == nan"):
+        build(LiftTest("tv", "2022-03-07", "2022-04-04", float("nan"), 1e4))
+
+
+def test_synthetic_lift_is_the_generators_truth() -> None:
+    b = small_brand()
+    dates = pd.DatetimeIndex(b.data["week"])
+    start, end = dates[60], dates[67]
+    dark = synthetic_lift(b, "tv", start, end, -1.0)
+    contrib = b.components["tv"].iloc[60:68].sum()
+    assert -contrib <= dark < -0.5 * contrib  # loses the window's effect but not the carry-over
+    assert synthetic_lift(b, "tv", start, end, 1.0) > 0
+    noisy = synthetic_lift(b, "tv", start, end, -1.0, se=1e5, seed=3)
+    assert noisy != dark and abs(noisy - dark) < 5e5
+
+
+CONFOUNDED, WEAK_CH, LARGE = "search", "douyin", "tv"
+
+
+@lru_cache(maxsize=1)
+def _cycle() -> dict[str, Any]:
+    """Fit the purpose-built brand, recommend tests, run them (expected outcome), refit.
+
+    Search's true ROI (2.5) is set away from the prior's mean (about 1.5): a prior-dominated
+    posterior is then visibly wrong, which is the case the tests exist for.
+    """
+    brand = generate(seed=5, weeks=156, channels=["tv", "search", "douyin", "wechat_ads"],
+                     confounded=CONFOUNDED, weak=WEAK_CH, roi={"tv": 2.0, "search": 2.5})  # fmt: skip
+    ds = from_dataframe(brand.data, brand.channel_map)
+    spec = ModelSpec(chains=4, draws=1000, tune=1000, seed=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = MediaMixModel(spec).fit(ds)
+        ident = identifiability(before)
+        exp = experiments(before, ident)
+        tests = simulate_recommended_tests(before, brand, exp, noisy=False)
+        after = MediaMixModel(spec.replace(lift_tests=tests)).fit(ds)
+    return {"brand": brand, "before": before, "after": after, "ident": ident, "exp": exp,
+            "tests": tests}  # fmt: skip
+
+
+def _roi_draws(result: Any) -> pd.DataFrame:
+    tot = effect_totals(result)
+    cost = [c for c, h in zip(result.design.channels, result.design.has_cost, strict=True) if h]
+    tot = tot.sel(channel=cost)
+    return pd.DataFrame((tot["total"] / tot["spend"]).values, columns=cost)
+
+
+@pytest.mark.slow
+def test_lift_tests_shrink_intervals_and_errors_of_the_tested_channels() -> None:
+    c = _cycle()
+    truth = c["brand"].truth.set_index("channel")["roi_total"]
+    before, after = _roi_draws(c["before"]), _roi_draws(c["after"])
+    for ch in (CONFOUNDED, WEAK_CH):
+        w0 = before[ch].quantile(0.95) - before[ch].quantile(0.05)
+        w1 = after[ch].quantile(0.95) - after[ch].quantile(0.05)
+        mae0 = (before[ch] - truth[ch]).abs().mean()
+        mae1 = (after[ch] - truth[ch]).abs().mean()
+        assert w1 < 0.85 * w0, (ch, w0, w1)
+        # Draws move towards the truth on average (mean absolute error of the ROI draws).
+        # Not "the posterior mean moves closer": these lift tests have 27-400% standard
+        # errors and shrink towards the prior, while the wide before-posterior's mean lands
+        # 0.1-0.35 off by chance, so that comparison passed or failed with the seed.
+        assert mae1 < mae0, (ch, mae0, mae1)
+    # the untested, well identified channel is left about where it was
+    tv0, tv1 = before[LARGE].mean(), after[LARGE].mean()
+    assert abs(tv1 - tv0) < 0.25 * tv0
+
+
+@pytest.mark.slow
+def test_confounded_and_weak_channels_are_flagged_and_flighted_large_one_is_not() -> None:
+    c = _cycle()
+    classes = c["ident"].classes
+    assert classes[CONFOUNDED] in (WEAK, PRIOR), str(c["ident"])
+    assert classes[WEAK_CH] in (WEAK, PRIOR), str(c["ident"])
+    assert classes[LARGE] == WELL, str(c["ident"])
+    row = c["ident"].row(CONFOUNDED)
+    assert "seasonal" in row.reason or "season" in row.reason
+    assert "below the noise" in c["ident"].row(WEAK_CH).reason
+    assert {CONFOUNDED, WEAK_CH} <= set(c["exp"].channel)

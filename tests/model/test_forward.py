@@ -1,0 +1,120 @@
+"""The one forward model (mmm.model.forward): the PyMC graph's namespace and NumPy agree.
+
+Every function is evaluated on random parameters twice: through ``pytensor.tensor`` (as the
+graph does) and through NumPy (as attribution, forecasts, experiments and the optimiser do).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from _fits import small_brand
+
+from mmm.data.load import from_dataframe
+from mmm.model import forward as F
+from mmm.model.design import Design
+from mmm.model.spec import ModelSpec
+
+
+@pytest.fixture(scope="module")
+def design() -> Design:
+    brand = small_brand()
+    ds = from_dataframe(brand.data, brand.channel_map)
+    spec = ModelSpec(channel_transforms={"tv": ("delayed", "logistic")})
+    return Design.build(ds, spec)
+
+
+def _random_params(design: Design, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    p: dict[str, np.ndarray] = {}
+    for g in (*design.adstock_groups, *design.saturation_groups):
+        for name in g.transform.params:
+            lo, hi = (0.1, 0.9) if name == "alpha" else (0.3, 2.5)
+            p[g.param_name(name)] = rng.uniform(lo, hi, len(g.channels))
+    p["beta"] = rng.uniform(0.05, 0.5, len(design.channels))
+    return p
+
+
+def _graph(design: Design, fn: Any, p: dict[str, np.ndarray]) -> np.ndarray:
+    """``fn`` built on symbolic parameters, compiled and evaluated at ``p``."""
+    sym = {k: pt.vector(k) for k in p}
+    out = fn(pt, sym)
+    f = pytensor.function(list(sym.values()), out, on_unused_input="ignore")
+    return np.asarray(f(*p.values()))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_saturated_media_agrees_between_graph_and_numpy(design: Design, seed: int) -> None:
+    p = _random_params(design, np.random.default_rng(seed))
+    numpy_out = F.saturated_media(np, design, p)
+    graph_out = _graph(design, lambda xp, q: F.saturated_media(xp, design, q), p)
+    np.testing.assert_allclose(graph_out, numpy_out, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_earned_counterfactual_agrees_between_graph_and_numpy(design: Design, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = _random_params(design, rng)
+    e = next(iter(design.earned))
+    m = design.x[:, design.index(e)]
+    removed = rng.uniform(0, 0.3, len(m)) * m
+    beta_e = p["beta"][design.index(e)]
+
+    def effect(xp: Any, q: dict[str, Any]) -> Any:
+        m_x = xp.as_tensor(m) if xp is pt else m
+        return F.earned_effect(xp, design, q, e, m_x, xp.maximum(m_x - removed, 0.0), beta_e)
+
+    np.testing.assert_allclose(
+        _graph(design, effect, p), effect(np, p), rtol=1e-10, atol=1e-12
+    )
+
+
+def test_weights_are_the_adstock_transforms_own(design: Design) -> None:
+    """The fit's carry-over weights are ``Adstock.weights`` cut at each channel's max lag."""
+    p = _random_params(design, np.random.default_rng(3))
+    w = F.lag_weights(np, design, p)
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0)
+    for g in design.adstock_groups:
+        own = g.transform.weights(np, mask=design.lag_mask[g.index], **F.group_params(g, p))
+        np.testing.assert_array_equal(w[g.index], own)
+    for ch in design.channels:
+        np.testing.assert_allclose(F.channel_weights(np, design, p, ch), w[design.index(ch)])
+
+
+def test_in_sample_effects_match_a_plan_simulated_with_the_same_history(design: Design) -> None:
+    """Simulating the last 20 observed weeks from their own history reproduces the in-sample effects
+    of channels that do not feed earned media."""
+    rng = np.random.default_rng(4)
+    p = {k: v[None, :] for k, v in _random_params(design, rng).items()}
+    eff = F.in_sample_effects(design, {**p, **_baseline_params(design)})
+    act = design.x * design.input_scale
+    direct, _ = F.simulate(design, {**p, **_baseline_params(design)}, act[-20:], history=act[:-20])
+    sources = {s for srcs in design.earned.values() for s in srcs}
+    for ch in design.channels:
+        if ch in sources or ch in design.earned:
+            continue
+        j = design.index(ch)
+        np.testing.assert_allclose(direct[0, :, j], eff.direct[0, -20:, j], rtol=1e-9)
+
+
+def test_future_time_index_continues_the_data(design: Design) -> None:
+    step = design.t[1] - design.t[0]
+    np.testing.assert_allclose(design.future_t(3), design.t[-1] + step * np.arange(1, 4))
+
+
+def _baseline_params(design: Design) -> dict[str, np.ndarray]:
+    out = {"intercept": np.array([0.5]), "trend_slope": np.array([0.1])}
+    if design.fourier.shape[1]:
+        out["season"] = np.zeros((1, design.fourier.shape[1]))
+    if design.controls.shape[1]:
+        out["control_coef"] = np.zeros((1, design.controls.shape[1]))
+    if design.holidays.shape[1]:
+        out["holiday_coef"] = np.zeros((1, design.holidays.shape[1]))
+    for e in design.earned:
+        out[f"{e}_gain"] = np.full((1, len(design.earned[e])), 0.1)
+        out[f"{e}_organic"] = np.array([0.5])
+        out[f"{e}_drift"] = np.array([0.0])
+    return out

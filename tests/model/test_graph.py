@@ -1,0 +1,64 @@
+"""The PyMC graph and ModelSpec: lift-test inputs and likelihood, spec validation, samplers."""
+
+from __future__ import annotations
+
+import pytest
+from _fits import small_brand
+
+from mmm.analysis.fit import MediaMixModel
+from mmm.data.load import from_dataframe
+from mmm.exceptions import ConfigError, UnknownChannelError
+from mmm.model.spec import LiftTest, ModelSpec
+
+
+def _dataset():
+    b = small_brand()
+    return from_dataframe(b.data, b.channel_map)
+
+
+def test_lift_test_bad_input_is_named() -> None:
+    ds = _dataset()
+    with pytest.raises(UnknownChannelError, match="Unknown channel 'radio' in the lift test"):
+        MediaMixModel(
+            ModelSpec(lift_tests=(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4),))
+        ).build(ds)
+    with pytest.raises(ConfigError, match="outside the data"):
+        MediaMixModel(
+            ModelSpec(lift_tests=(LiftTest("tv", "2030-01-07", "2030-02-04", 1e5, 1e4),))
+        ).build(ds)
+    with pytest.raises(ConfigError, match="se == -1"):
+        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -1)
+
+
+def test_lift_test_enters_the_likelihood() -> None:
+    ds = _dataset()
+    model = MediaMixModel(
+        ModelSpec(lift_tests=(LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5),))
+    ).build(ds)
+    assert "lift_0" in model.named_vars
+
+
+def test_spec_rejects_bad_settings_with_allowed_values() -> None:
+    with pytest.raises(ConfigError, match="allowed: nutpie, pymc, numpyro"):
+        ModelSpec(sampler="stan")
+    with pytest.raises(ConfigError, match="chains == 0, must be >= 1"):
+        ModelSpec(chains=0)
+    spec = ModelSpec(channel_priors={"tv": (0.5, 0.4)})
+    assert ModelSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_numpyro_without_jax_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numpyro(name: str, *args: object, **kwargs: object) -> object:
+        if name == "numpyro":
+            raise ImportError("no numpyro here")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_numpyro)
+    with pytest.raises(ConfigError, match=r"pip install 'mediamix\[numpyro\]'"):
+        MediaMixModel(ModelSpec(sampler="numpyro", chains=1, draws=5, tune=5, progress=False)).fit(
+            _dataset()
+        )
