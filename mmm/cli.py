@@ -359,14 +359,14 @@ def _add_cache(sub: Subparsers) -> None:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from mmm.model import compile as model_compile
+    from mmm.model import kernel_cache
 
     if args.clear:
-        n, size = model_compile.clear_cache()
-        print(f"removed {n} files ({size / 1e6:.1f} MB) from {model_compile.cache_dir()}")
+        n, size = kernel_cache.clear_cache()
+        print(f"removed {n} files ({size / 1e6:.1f} MB) from {kernel_cache.cache_dir()}")
         return EXIT_OK
-    models, size = model_compile.cache_summary()
-    print(f"{model_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
+    models, size = kernel_cache.cache_summary()
+    print(f"{kernel_cache.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
     return EXIT_OK
 
 

@@ -4,14 +4,22 @@
 that close over Python objects, so numba cannot cache them: every new process (a notebook
 kernel, each ``mmm fit``) spends seconds in LLVM for a model it compiled before. Here the
 same two callbacks (log-density + gradient, and the expansion to stored draws) are written as
-plain source with no closures and registered with PyTensor's numba cache under a key made of
-PyTensor's own hash of the compiled graph (every op, every constant, the data included) and the
-parameter count. A later process building an identical model loads the machine code from
-``~/.pytensor/numba`` instead of compiling it.
+plain source with no closures and kept on disk by :mod:`mmm.model.kernel_cache` under a key
+made of PyTensor's own hash of the compiled graph, the callback source and the library
+versions. A later process building an identical model loads the machine code instead of
+compiling it.
+
+**Data as runtime inputs.** A model whose data are ``pm.Data`` (shared variables) compiles to
+a graph that takes the data as arguments; PyTensor's hash of it does not depend on the data's
+values or lengths. The callbacks read each array from nutpie's ``user_data`` record (the
+pointer, size and shape nutpie's own ``make_user_data`` lays out, under the fixed names
+``s0``, ``s1``, …) at every call, so one compiled model serves every dataset of the same
+structure: a new quarter's data, another cross-validation fold, more weeks. ``with_data`` of
+the returned ``CompiledPyMCModel`` swaps arrays without recompiling, as nutpie's does.
 
 The result is nutpie's own ``CompiledPyMCModel``: sampling is unchanged. Anything this path
-cannot handle (shared variables, an uncacheable graph, another nutpie's internals) falls back
-to ``nutpie.compile_pymc_model``, so a fit never depends on the cache.
+cannot handle (a non-tensor shared variable, an uncacheable graph, another nutpie's
+internals) falls back to ``nutpie.compile_pymc_model``, so a fit never depends on the cache.
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ import logging
 import os
 import warnings
 from typing import Any
+
+from mmm import _progress
+from mmm.model import kernel_cache
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +41,23 @@ ENV_SWITCH = "MMM_COMPILE_CACHE"
 #: against; another release falls back to ``nutpie.compile_pymc_model`` (and a test fails)
 NUTPIE_CHECKED = ("0.16.",)
 
-#: bump when the generated callback source changes, so old cache entries are not reused
-_CALLBACK_VERSION = 2
-
 _LOGP_SRC = """
 def mmm_logp_{key}(dim, x_, out_, logp_, user_data_):
     if dim != {n_dim}:
         return -1
-    x = carray(x_, ({n_dim},))
-    out = carray(out_, ({n_dim},))
-    logp = carray(logp_, ())
-    logp_val, grad = inner(x)
-    logp[()] = logp_val
-    out[...] = grad
-    if not np.all(np.isfinite(out)):
-        return 3
-    if not np.isfinite(logp_val):
-        return 4
+    try:
+        x = carray(x_, ({n_dim},))
+        out = carray(out_, ({n_dim},))
+        logp = carray(logp_, ())
+{unpack}        logp_val, grad = inner(x{args})
+        logp[()] = logp_val
+        out[...] = grad
+        if not np.all(np.isfinite(out)):
+            return 3
+        if not np.isfinite(logp_val):
+            return 4
+    except Exception:  # noqa: BLE001
+        return 1
     return 0
 """
 
@@ -54,18 +65,31 @@ _EXPAND_SRC = """
 def mmm_expand_{key}(dim, expanded, x_, out_, user_data_):
     if dim != {n_dim}:
         return -1
-    if expanded != {n_expanded}:
-        return -1
-    x = carray(x_, ({n_dim},))
-    out = carray(out_, ({n_expanded},))
-    (values,) = inner(x)
-    out[...] = values
+    try:
+        x = carray(x_, ({n_dim},))
+{unpack}        (values,) = inner(x{args})
+        if values.shape[0] != expanded:
+            return -1
+        out = carray(out_, (expanded,))
+        out[...] = values
+    except Exception:  # noqa: BLE001
+        return -2
     return 0
 """
+
+#: reads shared variable ``{name}`` (rank ``{ndim}``) from nutpie's user-data record
+_UNPACK_SRC = (
+    "        {name} = carray(as_pointer(shared['data']['{name}'][()]), "
+    "int(shared['size']['{name}'][()]), np.{dtype}).reshape(({shape}))\n"
+)
 
 
 class CacheUnavailable(RuntimeError):
     """This model cannot go through the cached path (the caller falls back to nutpie's)."""
+
+
+#: said once, before the first compile on a machine whose kernel cache is cold
+COLD_NOTE = "first run on this machine: compiling numerical kernels, about a minute, once"
 
 
 def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
@@ -74,34 +98,43 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     The second item is ``"cache hit"`` (machine code loaded from disk), ``"compiled, cached"``
     (compiled now and saved for the next process) or ``"compiled, not cached: <reason>"``
     (``nutpie.compile_pymc_model`` did the work, as without this module).
+
+    Models whose data are ``pm.Data`` go through the cache too, keyed by structure only: a
+    model of the same structure with other data values or lengths is a cache hit. Progress
+    (and, on a machine that never compiled a model, :data:`COLD_NOTE`) goes to
+    :mod:`mmm._progress`.
     """
     import dataclasses
 
-    import nutpie
-    from pymc.initial_point import make_initial_point_fn
+    with _progress.step("compiling the model") as step:
+        import nutpie
+        from pymc.initial_point import make_initial_point_fn
 
-    centre = make_initial_point_fn(
-        model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
-    )(0)
-    compiled: Any = None
-    reason = "" if cache_switched_on() else f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}"
-    if not reason:
-        try:
-            compiled = _compile_cached(model, var_names, centre)
-        except CacheUnavailable as exc:
-            reason = str(exc)
-            log.debug("compile cache not used: %s", reason)
-        except Exception as exc:  # noqa: BLE001 - e.g. an unreadable cache file: never fail the fit
-            reason = f"{type(exc).__name__}: {exc}"
-            log.warning("compile cache failed, compiling without it (%s)", reason)
-    if compiled is None:
-        compiled = nutpie.compile_pymc_model(model, var_names=var_names)
-        how = f"compiled, not cached: {reason}"
-    else:
-        hit = all(
-            f._cache_hits for f in (compiled.compiled_logp_func, compiled.compiled_expand_func)
+        centre = make_initial_point_fn(
+            model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
+        )(0)
+        compiled: Any = None
+        reason = (
+            "" if cache_switched_on() else f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}"
         )
-        how = "cache hit" if hit else "compiled, cached"
+        if not reason:
+            try:
+                compiled, hit = _compile_cached(model, var_names, centre, step.note)
+            except CacheUnavailable as exc:
+                reason = str(exc)
+                log.debug("compile cache not used: %s", reason)
+            except Exception as exc:  # noqa: BLE001 - e.g. an unreadable cache file: never fail the fit
+                reason = f"{type(exc).__name__}: {exc}"
+                log.warning("compile cache failed, compiling without it (%s)", reason)
+        if compiled is None:
+            if not kernel_cache.machine_is_warm():
+                step.note(COLD_NOTE)
+            compiled = nutpie.compile_pymc_model(model, var_names=var_names)
+            how = f"compiled, not cached: {reason}"
+        else:
+            how = "cache hit" if hit else "compiled, cached"
+        kernel_cache.mark_warm()
+        step.outcome(how.split(":")[0])
     starts = chain_starts(centre, compiled.shape_info, compiled.n_dim)
     return dataclasses.replace(compiled, initial_point_func=starts), how
 
@@ -152,7 +185,18 @@ def chain_starts(centre: dict[str, Any], shape_info: Any, n_dim: int) -> Any:
     return start
 
 
-def _compile_cached(model: Any, var_names: list[str], centre: dict[str, Any]) -> Any:
+def _compile_cached(
+    model: Any, var_names: list[str], centre: dict[str, Any], note: Any, child: bool = True
+) -> tuple[Any, bool]:
+    """nutpie's ``CompiledPyMCModel`` with cacheable callbacks, and whether both were loaded.
+
+    A model not in the cache yet is compiled and saved by a child process (``child``), and
+    this process loads the saved code like any later one: code JIT-compiled in a process and
+    the same code loaded from disk can differ in the last bit of some results (numba#10617;
+    measured here on PyTensor's fastmath kernels: ~6% of log-densities differ by 1 ulp), which
+    MCMC turns into different draws. This way a seed gives the same draws whether or not the
+    model was compiled before. If the child fails, this process compiles it.
+    """
     try:
         import numba
         import numpy as np
@@ -160,6 +204,7 @@ def _compile_cached(model: Any, var_names: list[str], centre: dict[str, Any]) ->
             CompiledPyMCModel,
             _make_functions,
             _prepare_dims_and_coords,
+            address_as_void_pointer,
             make_user_data,
         )
         from pytensor import config as pt_config
@@ -182,43 +227,65 @@ def _compile_cached(model: Any, var_names: list[str], centre: dict[str, Any]) ->
         pymc_initial_point_fn=lambda seed=None: centre,
         var_names=var_names,
     )
-    if logp_pt.get_shared() or expand_pt.get_shared():
-        raise CacheUnavailable("the model has shared variables (pm.Data)")
+    shared_vars = shared_inputs(logp_pt, expand_pt)
+    shared_data = {key: _frozen_copy(np, var.get_value()) for var, key in shared_vars.items()}
+    user_data = make_user_data(shared_vars, shared_data)
 
-    callbacks = []
-    for fn_pt, src, sig in (
-        (logp_pt, _LOGP_SRC, _logp_signature(numba)),
-        (expand_pt, _EXPAND_SRC, _expand_signature(numba)),
-    ):
+    parts: list[str] = []
+    sources = []
+    for fn_pt, template in ((logp_pt, _LOGP_SRC), (expand_pt, _EXPAND_SRC)):
         inner = fn_pt.vm.jit_fn
         graph_key = CACHED_SRC_FUNCTIONS.get(inner.py_func)
         if graph_key is None:
             raise CacheUnavailable("PyTensor could not key the compiled graph")
-        key = _short_hash(f"{graph_key}|{n_dim}|{n_expanded}|{_CALLBACK_VERSION}")
-        code = src.format(key=key, n_dim=n_dim, n_expanded=n_expanded)
-        name = code.split("(")[0].split()[-1]
-        py_func = compile_numba_function_src(
-            code,
-            name,
-            global_env={
-                "__name__": __name__,  # numba rebuilds a cached function's env from it
-                "carray": numba.carray,
-                "np": np,
-                "inner": inner,
-            },
-            cache_key=f"mmm_callback_{key}",
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", numba.NumbaWarning)
-            callback = numba.cfunc(sig, cache=True)(py_func)
-        for w in caught:
-            if "Cannot cache" in str(w.message):  # numba compiled it but could not save it
-                raise CacheUnavailable(str(w.message).splitlines()[0])
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        callbacks.append(callback)
+        names = [shared_vars[v] for v in fn_pt.get_shared()]
+        fields = {
+            "n_dim": n_dim,
+            "unpack": _unpack_source(np, fn_pt.get_shared(), shared_vars),
+            "args": "".join(f", {n}" for n in names),
+        }
+        parts += [graph_key, template.format(key="", **fields)]
+        sources.append((inner, template, fields))
+    key = kernel_cache.entry_key(*parts, user_data.dtype)
+    compiled_now = False
+    if not kernel_cache.entry_exists(key):
+        if not kernel_cache.machine_is_warm():
+            note(COLD_NOTE)
+        if child:
+            compiled_now = _compile_in_child(model, var_names, centre)
+
+    callbacks, hits = [], []
+    with kernel_cache.entry_lock(key):
+        for (inner, template, fields), sig in zip(
+            sources, (_logp_signature(numba), _expand_signature(numba)), strict=True
+        ):
+            code = template.format(key=key, **fields)
+            name = code.split("(")[0].split()[-1]
+            py_func = compile_numba_function_src(
+                code,
+                name,
+                global_env={
+                    "__name__": __name__,  # numba rebuilds a cached function's env from it
+                    "carray": numba.carray,
+                    "np": np,
+                    "inner": inner,
+                    "as_pointer": address_as_void_pointer,
+                    "record_dtype": user_data.dtype,
+                },
+                cache_key=kernel_cache.PREFIX + key,
+            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", numba.NumbaWarning)
+                callback, hit = kernel_cache.cached_cfunc(py_func, sig)
+            for w in caught:
+                if "Cannot cache" in str(w.message):  # numba compiled it but could not save it
+                    raise CacheUnavailable(str(w.message).splitlines()[0])
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            callbacks.append(callback)
+            hits.append(hit)
 
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
-    return CompiledPyMCModel(
+    compiled = CompiledPyMCModel(
         _n_dim=n_dim,
         dims=dims,
         _coords=coords,
@@ -226,15 +293,102 @@ def _compile_cached(model: Any, var_names: list[str], centre: dict[str, Any]) ->
         compiled_logp_func=callbacks[0],
         compiled_expand_func=callbacks[1],
         initial_point_func=init_fn,
-        shared_data={},
-        shared_var_keys={},
-        user_data=make_user_data({}, {}),
+        shared_data=shared_data,
+        shared_var_keys=shared_vars,
+        user_data=user_data,
         n_expanded=n_expanded,
         shape_info=shape_info,
         logp_func=logp_pt,
         expand_func=expand_pt,
         reparameterized_names=reparam,
     )
+    return compiled, all(hits) and not compiled_now
+
+
+def _compile_in_child(model: Any, var_names: list[str], centre: dict[str, Any]) -> bool:
+    """Compile and save ``model``'s callbacks in a fresh Python process (best effort).
+
+    True when the child compiled them; False when it found them saved (by a process that
+    held the entry's lock first) or failed (this process then compiles them). Raises
+    :class:`CacheUnavailable` when the child found that the model cannot be cached.
+    """
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    try:
+        payload = cloudpickle.dumps((model, var_names, centre))
+    except Exception as exc:  # noqa: BLE001 - e.g. a model holding something unpicklable
+        log.debug("compiling in this process: the model does not pickle (%s)", exc)
+        return False
+    done = subprocess.run(
+        [sys.executable, "-c", "from mmm.model.compile import _child_main; _child_main()"],
+        input=payload,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        log.warning(
+            "compiling in a child process failed; compiling here: %s",
+            done.stderr.decode(errors="replace")[-2000:],
+        )
+    said = done.stdout.decode().strip().splitlines()[-1:] or [""]
+    if said[0].startswith("unavailable: "):
+        raise CacheUnavailable(said[0].removeprefix("unavailable: "))
+    return said[0] == "compiled"
+
+
+def _child_main() -> None:
+    """Entry point of :func:`_compile_in_child`: read the pickled model on stdin, compile, save."""
+    import pickle
+    import sys
+
+    model, var_names, centre = pickle.loads(sys.stdin.buffer.read())
+    try:
+        with _progress.quiet():
+            _, hit = _compile_cached(model, var_names, centre, note=lambda text: None, child=False)
+    except CacheUnavailable as exc:
+        print(f"unavailable: {exc}")
+        return
+    print("loaded" if hit else "compiled")
+
+
+def shared_inputs(*functions: Any) -> dict[Any, str]:
+    """Shared variable → its name in the user-data record (``s0``, ``s1``, … in order of use).
+
+    The names are fixed by the graph, not random as nutpie's, so the callbacks' source (and
+    their cache key) is the same for every model of the same structure.
+    """
+    import pytensor.tensor as pt
+
+    out: dict[Any, str] = {}
+    for fn in functions:
+        for var in fn.get_shared():
+            if not isinstance(var.type, pt.TensorType):
+                raise CacheUnavailable(f"shared variable {var.name!r} is not a tensor ({var.type})")
+            out.setdefault(var, f"s{len(out)}")
+    return out
+
+
+def _frozen_copy(np: Any, value: Any) -> Any:
+    arr = np.array(value, order="C", copy=True)
+    arr.flags.writeable = False
+    return arr
+
+
+def _unpack_source(np: Any, variables: list[Any], names: dict[Any, str]) -> str:
+    """Source lines reading each of ``variables`` from the user-data record, shape at run time."""
+    if not variables:
+        return ""
+    lines = ["        shared = carray(user_data_, (), record_dtype)['shared']\n"]
+    for var in variables:
+        name, ndim = names[var], var.type.ndim
+        dims = [f"int(shared['shape']['{name}'][{i}])" for i in range(ndim)]
+        shape = ", ".join(dims) + ("," if ndim == 1 else "")
+        dtype = np.dtype(var.type.dtype).name
+        lines.append(_UNPACK_SRC.format(name=name, dtype=dtype, shape=shape))
+    return "".join(lines)
 
 
 def _logp_signature(numba: Any) -> Any:
@@ -247,43 +401,3 @@ def _logp_signature(numba: Any) -> Any:
 def _expand_signature(numba: Any) -> Any:
     t = numba.types
     return t.int64(t.uint64, t.uint64, t.CPointer(t.double), t.CPointer(t.double), t.voidptr)
-
-
-def _short_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-# ---------------------------------------------------------------------- the cache on disk
-def cache_dir() -> Any:
-    """Where the compiled callbacks live: PyTensor's numba cache (``~/.pytensor/numba`` by default)."""
-    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
-
-    return NUMBA_CACHE_PATH
-
-
-def cache_files() -> list[Any]:
-    """mmm's own entries in :func:`cache_dir` (an index and a data file per compiled callback)."""
-    return sorted(p for p in cache_dir().glob("*mmm_callback_*") if p.is_file())
-
-
-def cache_summary() -> tuple[int, int]:
-    """(compiled models, bytes) of mmm's entries in :func:`cache_dir`."""
-    files = cache_files()
-    models = {p.name.split(".")[1] for p in files if ".mmm_logp_" in p.name}
-    return len(models), sum(p.stat().st_size for p in files)
-
-
-def clear_cache() -> tuple[int, int]:
-    """Delete mmm's cached callbacks; returns (files, bytes) removed.
-
-    Safe at any time: the next fit of each model compiles again and re-caches it. PyTensor's
-    own entries in the same folder are left alone.
-    """
-    files = cache_files()
-    size = 0
-    for p in files:
-        size += p.stat().st_size
-        p.unlink(missing_ok=True)
-    return len(files), size
