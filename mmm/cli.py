@@ -126,7 +126,16 @@ def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
         help="last N periods kept out of the fit to test forecasts (default 8)",
     )
     p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_quiet(p)
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress (otherwise long steps say what they are doing on stderr)",
+    )
 
 
 def _spec_from_args(args: argparse.Namespace) -> Any:
@@ -235,6 +244,7 @@ def _add_optimize(sub: Subparsers) -> None:
     )
     p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
     _add_optimize_args(p)
+    _add_quiet(p)
     p.set_defaults(func=_cmd_optimize)
 
 
@@ -258,9 +268,11 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = Non
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
+    from mmm.present.runs import load_derived
 
     result = FitResult.load(args.run)
-    allocation = _optimize(result, args, Path(args.run))
+    derived = load_derived(result, args.run)  # None: optimize_budget measures identifiability
+    allocation = _optimize(result, args, Path(args.run), derived and derived.identifiability)
     print()
     print(allocation)
     return EXIT_OK
@@ -280,16 +292,18 @@ def _add_report(sub: Subparsers) -> None:
     p.add_argument("--currency", help="currency symbol, e.g. ¥ or $")
     p.add_argument("--quarter", help="reporting quarter label, e.g. 2024Q4")
     _add_optimize_args(p)
+    _add_quiet(p)
     p.set_defaults(func=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
     from mmm.present.report import build
-    from mmm.present.runs import identify_or_none
+    from mmm.present.runs import identify_or_none, load_derived
 
     result = FitResult.load(args.run)
-    ident = identify_or_none(result)
+    derived = load_derived(result, args.run)  # what `mmm fit` computed for this very result
+    ident = derived.identifiability if derived else identify_or_none(result)
     allocation = _optimize(result, args, Path(args.run), ident)
     out = Path(args.out) if args.out else Path(args.run) / "report.html"
     path = build(
@@ -301,6 +315,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         currency=args.currency,
         quarter=args.quarter,
         identifiability=ident,
+        experiments=derived.experiments if derived else None,
+        diagnostics=derived.diagnostics if derived else None,
     )
     print(f"wrote {path}")
     return EXIT_OK
@@ -327,7 +343,7 @@ def _add_demo(sub: Subparsers) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from mmm.data.samples import sample_dataset
     from mmm.present.report import build
-    from mmm.present.runs import StageTimer
+    from mmm.present.runs import StageTimer, load_derived
 
     out = Path(args.out)
     timer = StageTimer()
@@ -336,8 +352,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
     allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))
     print(allocation.headline)
+    derived = load_derived(result, out)  # the diagnostics and tests `fit` just computed
     report = timer.run(
-        "report", lambda: build(result, allocation, out=out / "report.html", identifiability=ident)
+        "report",
+        lambda: build(
+            result,
+            allocation,
+            out=out / "report.html",
+            identifiability=ident,
+            experiments=derived.experiments if derived else None,
+            diagnostics=derived.diagnostics if derived else None,
+        ),
     )
     total = sum(timer.times.values())
     print(f"\nReport: {Path(report).resolve()}  (total {total:.1f}s)")
@@ -421,8 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    from mmm import _progress
+
     try:
-        return int(func(args))
+        with _progress.quiet(bool(getattr(args, "quiet", False))):
+            return int(func(args))
     except (MMMError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR

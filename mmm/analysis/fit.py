@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 import warnings
+from contextlib import nullcontext
 from typing import Any
 
+from mmm import _progress
 from mmm.analysis.diagnostics import convergence_checks
 from mmm.analysis.results import FitResult
 from mmm.data.dataset import MMMDataset
@@ -51,7 +53,15 @@ class MediaMixModel:
         return build_pymc_model(design)
 
     def fit(self, dataset: MMMDataset) -> FitResult:
-        """Sample the posterior and return an immutable FitResult."""
+        """Sample the posterior and return an immutable FitResult.
+
+        Long steps (compiling, sampling) say what they are doing on stderr, or in a notebook
+        as a live line (:mod:`mmm._progress`); ``ModelSpec(progress=False)`` silences them.
+        """
+        with nullcontext() if self.spec.progress else _progress.quiet():
+            return self._fit(dataset)
+
+    def _fit(self, dataset: MMMDataset) -> FitResult:
         spec = self.spec
         design = Design.build(dataset, spec)
         check_lift_tests(design)

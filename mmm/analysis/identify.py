@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mmm import _progress
 from mmm._checks import Check, Checks
 from mmm.analysis.attribution import effect_totals, iter_params
 from mmm.exceptions import check_channels
@@ -286,11 +287,12 @@ def identifiability(
             f"(method={result.spec.method!r}). Fit with MCMC to measure what the data can tell."
         )
     design = result.design
-    prior = prior_result(result, draws, seed)
-    post_tot = effect_totals(result)
-    prior_tot = effect_totals(prior)
+    with _progress.step("identifiability: prior vs posterior of each channel"):
+        prior = prior_result(result, draws, seed)
+        post_tot = effect_totals(result)
+        prior_tot = effect_totals(prior)
+        evidence = _evidence(result)
     kpi_total = float(result.dataset.data["kpi"].values[design.train].sum())
-    evidence = _evidence(result)
     rows = []
     lo_q, hi_q = (1 - prob) / 2, 1 - (1 - prob) / 2
     for i, ch in enumerate(design.channels):

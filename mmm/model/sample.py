@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mmm import _progress
 from mmm.exceptions import ConfigError
 from mmm.model.compile import compile_for_nutpie
 from mmm.model.spec import ModelSpec
@@ -62,8 +63,9 @@ def sample_posterior(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any,
             )
             return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset()
 
-        posterior, stats = run(spec.chains, spec.seed)
-        posterior, stats, restarted = _rerun_stuck_chains(run, posterior, stats, spec)
+        with _progress.step(f"sampling {spec.chains} chains × {spec.tune} + {spec.draws} draws"):
+            posterior, stats = run(spec.chains, spec.seed)
+            posterior, stats, restarted = _rerun_stuck_chains(run, posterior, stats, spec)
         if restarted:
             timing["restarted_chains"] = restarted
         timing["sample_s"] = time.perf_counter() - t1
@@ -77,7 +79,7 @@ def sample_posterior(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any,
                 raise ConfigError(
                     "sampler='numpyro' needs JAX and NumPyro: pip install 'mediamix[numpyro]'."
                 ) from None
-        with model:
+        with model, _progress.step(f"sampling with {spec.sampler}"):
             trace = pm.sample(
                 draws=spec.draws,
                 tune=spec.tune,

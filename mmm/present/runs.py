@@ -11,6 +11,11 @@ scripts and spreadsheets can read without Python:
   including how well the data identify each channel (prior vs posterior);
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
   tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior).
+
+``diagnostics.json`` also records the result's :meth:`~mmm.analysis.results.FitResult.fingerprint`.
+Later commands on the run directory (``mmm report``, ``mmm optimize``) read the diagnostics,
+identifiability and experiments back with :func:`load_derived` instead of recomputing them —
+but only when the saved result still has that fingerprint.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmm.analysis.identify import MIN_DRAWS, Identifiability, identifiability
+import pandas as pd
+
+from mmm import _progress
+from mmm._checks import Checks
+from mmm.analysis.identify import COLUMNS as IDENT_COLUMNS
+from mmm.analysis.identify import EVIDENCE, MIN_DRAWS, Identifiability, identifiability
 from mmm.analysis.results import FitResult, jsonable
 from mmm.decisions.experiments import experiments
 
@@ -53,7 +63,13 @@ def write_fit_tables(
     result: FitResult, run: str | Path, ident: Any = None, diagnostics: Any = None
 ) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
-    run = Path(run)
+    with _progress.step("writing tables"):
+        return _write_fit_tables(result, Path(run), ident, diagnostics)
+
+
+def _write_fit_tables(
+    result: FitResult, run: Path, ident: Any, diagnostics: Any
+) -> dict[str, Path]:
     run.mkdir(parents=True, exist_ok=True)
     roi = result.roi().to_dataframe().reset_index()
     roi["social"] = roi["social"].astype(bool)
@@ -66,6 +82,7 @@ def write_fit_tables(
     contrib = result.contributions().to_dataframe().reset_index()
     contrib.to_csv(paths["contributions"], index=False)
     diag = (diagnostics or result.diagnostics()).to_dict()
+    diag["fingerprint"] = result.fingerprint()
     diag["approximate"] = result.is_approximate
     if ident is not None:
         diag["identifiability"] = ident.checks().to_dict()
@@ -98,17 +115,53 @@ def write_identifiability(
     return paths
 
 
+@dataclass(frozen=True)
+class Derived:
+    """What ``mmm fit`` derived from a result and saved in its run directory."""
+
+    diagnostics: Checks
+    identifiability: Identifiability | None
+    experiments: pd.DataFrame | None
+
+
+def load_derived(result: FitResult, run: str | Path) -> Derived | None:
+    """The diagnostics, identifiability and experiments saved in ``run`` for ``result``.
+
+    None when ``run`` has no ``diagnostics.json``, or one written for another result (its
+    fingerprint differs: the fit was redone, or by another mmm version): recompute then.
+    """
+    run = Path(run)
+    try:
+        diag = json.loads((run / "diagnostics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if diag.get("fingerprint") != result.fingerprint():
+        return None
+    ident = tests = None
+    if "identifiability" in diag and (run / "identifiability.csv").exists():
+        table = pd.read_csv(run / "identifiability.csv", keep_default_na=False, na_values=[""])
+        text = ["channel", "media", "metric", "class", "reason", "collinear_with"]
+        table[text] = table[text].fillna("").astype(str)
+        ident = Identifiability(
+            table[[*IDENT_COLUMNS, *EVIDENCE]], currency=result.dataset.channel_map.currency
+        )
+        if (run / "experiments.csv").exists():
+            tests = pd.read_csv(run / "experiments.csv", keep_default_na=False, na_values=[""])
+            for col in ("channel", "class", "design", "note"):
+                if col in tests:
+                    tests[col] = tests[col].fillna("").astype(str)
+    return Derived(Checks.from_dict(diag), ident, tests)
+
+
 @dataclass
 class StageTimer:
-    """Wall time of each named pipeline stage, printed as it goes."""
+    """Wall time of each named pipeline stage, said as it goes (:func:`mmm._progress.step`)."""
 
-    say: Callable[[str], None] = print
     times: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, fn: Callable[[], Any]) -> Any:
-        self.say(f"[{name}] …")
         t0 = time.perf_counter()
-        out = fn()
+        with _progress.step(f"[{name}]"):
+            out = fn()
         self.times[name] = time.perf_counter() - t0
-        self.say(f"[{name}] done in {self.times[name]:.1f}s")
         return out

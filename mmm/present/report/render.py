@@ -21,7 +21,7 @@ import pandas as pd
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from mmm import __version__
+from mmm import __version__, _progress
 from mmm.present import evidence as EV
 from mmm.present import plotting
 from mmm.present import sections as S
@@ -41,6 +41,7 @@ from mmm.present.report.blocks import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from mmm._checks import Checks
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
 
@@ -558,6 +559,7 @@ def build(
     max_samples: int | None = S.MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    diagnostics: Checks | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -589,6 +591,9 @@ def build(
     experiments : DataFrame, optional
         The recommended lift tests (:func:`mmm.decisions.experiments.experiments`) for the section
         "What to test next quarter"; computed here once from ``identifiability`` when not given.
+    diagnostics : Checks, optional
+        ``result.diagnostics()`` when already computed (``mmm report`` reads the ones ``mmm fit``
+        saved, see :func:`mmm.present.runs.load_derived`); computed here when not given.
 
     Returns
     -------
@@ -601,6 +606,26 @@ def build(
     >>> build(result, allocation, out="reports/q3.html", quarter="2024Q3")  # doctest: +SKIP
     PosixPath('reports/q3.html')
     """
+    with _progress.step("writing the report"):
+        return _build(
+            result, allocation, out, title, brand, currency, quarter, max_samples,
+            identifiability, experiments, diagnostics,
+        )  # fmt: skip
+
+
+def _build(
+    result: FitResult,
+    allocation: Any,
+    out: str | Path,
+    title: str | None,
+    brand: str | None,
+    currency: str | None,
+    quarter: str | None,
+    max_samples: int | None,
+    identifiability: Identifiability | None,
+    experiments: pd.DataFrame | None,
+    diagnostics: Checks | None,
+) -> Path:
     path = Path(out)
     if path.is_dir():
         path = path / "report.html"
@@ -609,7 +634,9 @@ def build(
     path.parent.mkdir(parents=True, exist_ok=True)
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
-    data = S.collect(result, allocation, quarter, max_samples, identifiability, experiments)
+    data = S.collect(
+        result, allocation, quarter, max_samples, identifiability, experiments, diagnostics
+    )
     writer = Writer(path)
     page = _Page(data, result, writer, cur)
     sections = page.all()
