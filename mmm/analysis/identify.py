@@ -287,7 +287,7 @@ def identifiability(
             f"(method={result.spec.method!r}). Fit with MCMC to measure what the data can tell."
         )
     design = result.design
-    with _progress.step("identifiability: prior vs posterior of each channel"):
+    with _progress.step("identifiability (prior vs posterior of each channel)"):
         prior = prior_result(result, draws, seed)
         post_tot = effect_totals(result)
         prior_tot = effect_totals(prior)
