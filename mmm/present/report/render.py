@@ -11,7 +11,7 @@ opens offline and prints to PDF from a browser (one section per page).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,8 +71,9 @@ class _Page:
     def _cols(self, spec: Mapping[str, str]) -> dict[str, str]:
         return T.columns(spec, **self.words)
 
-    def _fig(self, fig: Figure, csv: str = "") -> Block:
-        return Block("figure", svg=self.w.svg(fig), csv=csv)
+    def _chart(self, draw: Callable[..., Figure], *args: Any, csv: str = "") -> Block:
+        """The figure ``draw(*args)`` as a block (its SVG from the figure cache when drawn before)."""
+        return Block("figure", svg=self.w.chart(draw, *args), csv=csv)
 
     # 1 ------------------------------------------------------------------
     def summary(self) -> Section:
@@ -198,7 +199,7 @@ class _Page:
         )
         return Section("quarter", T.SECTIONS["quarter"], [
             Block("p", text=T.fill(T.QUARTER_INTRO, kpi=self.kpi, label=self.d.quarter.label)),
-            self._fig(plotting.draw_quarter(t, self.cur, self.kpi)),
+            self._chart(plotting.draw_quarter, t, self.cur, self.kpi),
             Block("table", table=table),
         ])  # fmt: skip
 
@@ -217,9 +218,9 @@ class _Page:
         weekly = self.w.csv("contributions_over_time", self.d.contributions)
         return Section("contributions", T.SECTIONS["contributions"], [
             Block("p", text=T.fill(T.CONTRIB_INTRO, kpi=self.kpi)),
-            self._fig(plotting.draw_contributions(self.d.contributions, self.cur, self.kpi), weekly),
+            self._chart(plotting.draw_contributions, self.d.contributions, self.cur, self.kpi, csv=weekly),
             Block("p", text=T.fill(T.WATERFALL_INTRO, kpi=self.kpi, total=self.kfmt(wf["value"].sum()))),
-            self._fig(plotting.draw_waterfall(wf, self.cur)),
+            self._chart(plotting.draw_waterfall, wf, self.cur),
             Block("table", table=table),
         ])  # fmt: skip
 
@@ -239,7 +240,7 @@ class _Page:
             blocks.append(ident)
         if len(r):
             blocks.append(
-                self._fig(plotting.draw_roi(r, self.cur, self.kpi, self.revenue, ev.classes()))
+                self._chart(plotting.draw_roi, r, self.cur, self.kpi, self.revenue, ev.classes())
             )
             shown = r.assign(roi_interval=[T.interval(a, b) for a, b in zip(r["roi_lower"], r["roi_upper"], strict=True)],
                              media=r["media"].map(T.MEDIA_NAMES))  # fmt: skip
@@ -300,7 +301,7 @@ class _Page:
         fmts = {"generated_mean": T.number, "value_mean": k, "value_per_spend": T.ratio}
         return Section("earned", T.SECTIONS["earned"], [
             Block("p", text=T.fill(T.EARNED_INTRO, kpi=self.kpi)),
-            self._fig(plotting.draw_earned(src, self.cur)),
+            self._chart(plotting.draw_earned, src, self.cur),
             Block("table", table=self.w.table("earned_by_source", shown, self._cols(T.EARNED_COLUMNS), fmts, raw=src)),
             Block("table", table=self.w.table("earned_totals", tot, self._cols(T.EARNED_TOTALS_COLUMNS),
                                               {"activity": T.number, "generated": T.number, "organic_share": T.pct, "contribution": k})),
@@ -328,7 +329,7 @@ class _Page:
         }
         return Section("curves", T.SECTIONS["curves"], [
             Block("p", text=T.fill(T.CURVES_INTRO, **self.words)),
-            self._fig(plotting.draw_response_curves(curves, marks, self.cur, self.kpi), self.w.csv("response_curves", curves)),
+            self._chart(plotting.draw_response_curves, curves, marks, self.cur, self.kpi, csv=self.w.csv("response_curves", curves)),
             Block("table", table=self.w.table("marginal_roi", shown, self._cols(T.MROI_COLUMNS), fmts, raw=marks)),
         ])  # fmt: skip
 
@@ -387,7 +388,7 @@ class _Page:
             blocks.append(Block("note", text=T.PLAN_EVIDENCE_NOTE))
         blocks += [
             Block("p", text=T.SHIFTS_INTRO),
-            self._fig(plotting.draw_allocation(t, self.cur)),
+            self._chart(plotting.draw_allocation, t, self.cur),
         ]
         g = plan.groups
         if len(g):
@@ -403,7 +404,7 @@ class _Page:
         if plan.draws.size:
             blocks += [
                 Block("p", text=T.fill(T.UPLIFT_INTRO, kpi=self.kpi)),
-                self._fig(plotting.draw_uplift(plan.draws, u, self.cur, self.kpi)),
+                self._chart(plotting.draw_uplift, plan.draws, u, self.cur, self.kpi),
             ]
         return Section("plan", T.SECTIONS["plan"], blocks)
 
@@ -459,7 +460,7 @@ class _Page:
             Block("p", text=T.fill(T.HEALTH_INTRO, status=checks.status)),
             Block("table", table=table),
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
-            self._fig(plotting.draw_fit(self.d.fit, self.cur, self.kpi), self.w.csv("fitted", self.d.fit)),
+            self._chart(plotting.draw_fit, self.d.fit, self.cur, self.kpi, csv=self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
             *self._ident_checks(),
         ])  # fmt: skip
