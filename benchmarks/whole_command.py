@@ -116,11 +116,11 @@ def bench_version(
     def timed(command: str, argv: list[str]) -> None:
         for i in range(runs):
             row = run_command(argv, src, work)
-            row.update(command=command, version=label, run=i + 1, load=os.getloadavg()[0])
+            row.update(command=command, version=label, run=i + 1, loadavg=os.getloadavg()[0])
             rows.append(row)
             print(
                 f"  {label:<10} {command:<22} run {i + 1}: {row['wall']:6.1f} s wall, "
-                f"{row['cpu']:6.1f} s CPU (load {row['load']:.1f})",
+                f"{row['cpu']:6.1f} s CPU (load {row['loadavg']:.1f})",
                 flush=True,
             )
 
@@ -135,7 +135,7 @@ def bench_version(
             data = new_data(work, seed=int(time.time()) + i)
             row = run_command(["fit", str(data), *fit], src, work)
             row.update(command="mmm fit (new data)", version=label, run=i + 1)
-            row["load"] = os.getloadavg()[0]
+            row["loadavg"] = os.getloadavg()[0]
             rows.append(row)
             print(
                 f"  {label:<10} {'mmm fit (new data)':<22} run {i + 1}: {row['wall']:6.1f} s wall",
@@ -155,7 +155,7 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for (command, version), rs in groups.items():
         med = {k: median([r.get(k) for r in rs]) for k in keys}
         med.update(command=command, version=version, runs=len(rs))
-        med["loadavg"] = median([r["load"] for r in rs])
+        med["loadavg"] = median([r["loadavg"] for r in rs])
         out.append(med)
     return out
 

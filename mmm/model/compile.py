@@ -17,6 +17,11 @@ pointer, size and shape nutpie's own ``make_user_data`` lays out, under the fixe
 structure: a new quarter's data, another cross-validation fold, more weeks. ``with_data`` of
 the returned ``CompiledPyMCModel`` swaps arrays without recompiling, as nutpie's does.
 
+**Same draws, compiled or loaded.** Code JIT-compiled in a process and the same code loaded
+from disk can differ in the last bit of a result, and MCMC amplifies that; so a model new to
+the cache is compiled and saved by a forked child process and every process, the first
+included, runs the code loaded from disk (Linux; elsewhere the first process runs its own).
+
 The result is nutpie's own ``CompiledPyMCModel``: sampling is unchanged. Anything this path
 cannot handle (a non-tensor shared variable, an uncacheable graph, another nutpie's
 internals) falls back to ``nutpie.compile_pymc_model``, so a fit never depends on the cache.
@@ -26,7 +31,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from mmm import _progress
@@ -100,7 +107,9 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     (``nutpie.compile_pymc_model`` did the work, as without this module).
 
     Models whose data are ``pm.Data`` go through the cache too, keyed by structure only: a
-    model of the same structure with other data values or lengths is a cache hit. Progress
+    model of the same structure with other data values or lengths is a cache hit. A model new
+    to the cache is compiled in a forked child process and loaded from disk here, so its
+    first fit draws exactly what every later fit of it will (:func:`_compile_cached`). Progress
     (and, on a machine that never compiled a model, :data:`COLD_NOTE`) goes to
     :mod:`mmm._progress`.
     """
@@ -186,16 +195,17 @@ def chain_starts(centre: dict[str, Any], shape_info: Any, n_dim: int) -> Any:
 
 
 def _compile_cached(
-    model: Any, var_names: list[str], centre: dict[str, Any], note: Any, child: bool = True
+    model: Any, var_names: list[str], centre: dict[str, Any], note: Callable[[str], None]
 ) -> tuple[Any, bool]:
     """nutpie's ``CompiledPyMCModel`` with cacheable callbacks, and whether both were loaded.
 
-    A model not in the cache yet is compiled and saved by a child process (``child``), and
-    this process loads the saved code like any later one: code JIT-compiled in a process and
-    the same code loaded from disk can differ in the last bit of some results (numba#10617;
-    measured here on PyTensor's fastmath kernels: ~6% of log-densities differ by 1 ulp), which
-    MCMC turns into different draws. This way a seed gives the same draws whether or not the
-    model was compiled before. If the child fails, this process compiles it.
+    A model not in the cache yet is compiled and saved by a forked child process, and this
+    process loads the saved code like any later one. Code JIT-compiled in a process and the
+    same code loaded from disk can differ in the last bit of some results (numba#10617;
+    measured here on PyTensor's fastmath kernels: ~6% of log-densities differ by 1 ulp), and
+    MCMC turns that into different draws; this way a seed gives the same draws whether or not
+    the model was compiled before. (A spawned child rebuilding the model from a pickle does
+    not work: the unpickled graph sorts in another order, so PyTensor keys it differently.)
     """
     try:
         import numba
@@ -247,42 +257,47 @@ def _compile_cached(
         parts += [graph_key, template.format(key="", **fields)]
         sources.append((inner, template, fields))
     key = kernel_cache.entry_key(*parts, user_data.dtype)
+    log.debug("compiled-model cache entry %s", key)
+
+    def load_or_compile() -> tuple[list[Any], list[bool]]:
+        """Both callbacks, loaded from entry ``key`` or compiled and saved under its lock."""
+        callbacks, hits = [], []
+        with kernel_cache.entry_lock(key):
+            for (inner, template, fields), sig in zip(
+                sources, (_logp_signature(numba), _expand_signature(numba)), strict=True
+            ):
+                code = template.format(key=key, **fields)
+                name = code.split("(")[0].split()[-1]
+                py_func = compile_numba_function_src(
+                    code,
+                    name,
+                    global_env={
+                        "__name__": __name__,  # numba rebuilds a cached function's env from it
+                        "carray": numba.carray,
+                        "np": np,
+                        "inner": inner,
+                        "as_pointer": address_as_void_pointer,
+                        "record_dtype": user_data.dtype,
+                    },
+                    cache_key=kernel_cache.PREFIX + key,
+                )
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", numba.NumbaWarning)
+                    callback, hit = kernel_cache.cached_cfunc(py_func, sig)
+                for w in caught:
+                    if "Cannot cache" in str(w.message):  # compiled, but numba cannot save it
+                        raise CacheUnavailable(str(w.message).splitlines()[0])
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                callbacks.append(callback)
+                hits.append(hit)
+        return callbacks, hits
+
     compiled_now = False
     if not kernel_cache.entry_exists(key):
         if not kernel_cache.machine_is_warm():
             note(COLD_NOTE)
-        if child:
-            compiled_now = _compile_in_child(model, var_names, centre)
-
-    callbacks, hits = [], []
-    with kernel_cache.entry_lock(key):
-        for (inner, template, fields), sig in zip(
-            sources, (_logp_signature(numba), _expand_signature(numba)), strict=True
-        ):
-            code = template.format(key=key, **fields)
-            name = code.split("(")[0].split()[-1]
-            py_func = compile_numba_function_src(
-                code,
-                name,
-                global_env={
-                    "__name__": __name__,  # numba rebuilds a cached function's env from it
-                    "carray": numba.carray,
-                    "np": np,
-                    "inner": inner,
-                    "as_pointer": address_as_void_pointer,
-                    "record_dtype": user_data.dtype,
-                },
-                cache_key=kernel_cache.PREFIX + key,
-            )
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", numba.NumbaWarning)
-                callback, hit = kernel_cache.cached_cfunc(py_func, sig)
-            for w in caught:
-                if "Cannot cache" in str(w.message):  # numba compiled it but could not save it
-                    raise CacheUnavailable(str(w.message).splitlines()[0])
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            callbacks.append(callback)
-            hits.append(hit)
+        compiled_now = _in_forked_child(load_or_compile)
+    callbacks, hits = load_or_compile()
 
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
     compiled = CompiledPyMCModel(
@@ -305,53 +320,61 @@ def _compile_cached(
     return compiled, all(hits) and not compiled_now
 
 
-def _compile_in_child(model: Any, var_names: list[str], centre: dict[str, Any]) -> bool:
-    """Compile and save ``model``'s callbacks in a fresh Python process (best effort).
+#: compile new models in a forked child process (see :func:`_compile_cached`); where fork is
+#: unavailable or unsafe (Windows, macOS) the fitting process compiles them itself
+FORK_COMPILE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
-    True when the child compiled them; False when it found them saved (by a process that
-    held the entry's lock first) or failed (this process then compiles them). Raises
-    :class:`CacheUnavailable` when the child found that the model cannot be cached.
+
+def _in_forked_child(load_or_compile: Callable[[], tuple[list[Any], list[bool]]]) -> bool:
+    """Run ``load_or_compile`` in a forked copy of this process; True if it compiled and saved.
+
+    The child inherits the model's functions as they are (no pickling, no imports, no graph
+    rebuilt), compiles and saves the callbacks, says what it did through a pipe and exits;
+    this process never JIT-compiles them and loads them from disk afterwards. False when the
+    child found the entry saved by another process, or failed (this process then compiles).
+    Raises :class:`CacheUnavailable` when the child found the model uncacheable.
     """
-    import subprocess
-    import sys
-
-    import cloudpickle
-
-    try:
-        payload = cloudpickle.dumps((model, var_names, centre))
-    except Exception as exc:  # noqa: BLE001 - e.g. a model holding something unpicklable
-        log.debug("compiling in this process: the model does not pickle (%s)", exc)
+    if not FORK_COMPILE:
         return False
-    done = subprocess.run(
-        [sys.executable, "-c", "from mmm.model.compile import _child_main; _child_main()"],
-        input=payload,
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # BLAS threads idle at this point; the child only compiles
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller
+        said = "failed"
+        try:
+            os.close(read_end)
+            with _progress.quiet():
+                _, hits = load_or_compile()
+            said = "loaded" if all(hits) else "compiled"
+        except CacheUnavailable as exc:
+            said = f"unavailable: {exc}"
+        except kernel_cache.CacheBusy as exc:
+            said = f"busy: {exc}"
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which compiles
+            said = f"failed: {type(exc).__name__}: {exc}"
+        finally:
+            os.write(write_end, said.encode(errors="replace")[:4000])
+            os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 4096):
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    said = b"".join(chunks).decode(errors="replace")
+    if said.startswith("unavailable: "):
+        raise CacheUnavailable(said.removeprefix("unavailable: "))
+    if said.startswith("busy: "):
+        raise kernel_cache.CacheBusy(said.removeprefix("busy: "))
+    if said not in {"compiled", "loaded"}:
         log.warning(
-            "compiling in a child process failed; compiling here: %s",
-            done.stderr.decode(errors="replace")[-2000:],
+            "compiling in a child process failed (%s, exit status %s); compiling here",
+            said or "no answer",
+            status,
         )
-    said = done.stdout.decode().strip().splitlines()[-1:] or [""]
-    if said[0].startswith("unavailable: "):
-        raise CacheUnavailable(said[0].removeprefix("unavailable: "))
-    return said[0] == "compiled"
-
-
-def _child_main() -> None:
-    """Entry point of :func:`_compile_in_child`: read the pickled model on stdin, compile, save."""
-    import pickle
-    import sys
-
-    model, var_names, centre = pickle.loads(sys.stdin.buffer.read())
-    try:
-        with _progress.quiet():
-            _, hit = _compile_cached(model, var_names, centre, note=lambda text: None, child=False)
-    except CacheUnavailable as exc:
-        print(f"unavailable: {exc}")
-        return
-    print("loaded" if hit else "compiled")
+        return False
+    return said == "compiled"
 
 
 def shared_inputs(*functions: Any) -> dict[Any, str]:

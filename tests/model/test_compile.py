@@ -322,6 +322,22 @@ def test_a_corrupted_entry_is_recompiled_with_a_warning(damage: str) -> None:
     assert compile_for_nutpie(model, ["mu"])[1] == "cache hit"  # repaired
 
 
+def test_without_fork_the_fitting_process_compiles_and_caches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where fork is unavailable (Windows, macOS) a new model is compiled in-process."""
+    import pymc as pm
+
+    monkeypatch.setattr(model_compile, "FORK_COMPILE", False)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    compiled, how = compile_for_nutpie(model, ["mu"])
+    assert how == "compiled, cached"
+    assert _call_logp(compiled, np.array([0.2]))[0] == 0
+    assert compile_for_nutpie(model, ["mu"])[1] == "cache hit"
+
+
 def test_entries_are_keyed_by_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     key = kernel_cache.entry_key("graph")
     monkeypatch.setattr(
