@@ -153,13 +153,53 @@ def figure_key(draw: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
     import pickle
 
     try:
-        payload = pickle.dumps(args, protocol=5)
+        payload = pickle.dumps(_canonical(args), protocol=5)
     except Exception:  # noqa: BLE001 - e.g. an input holding a lambda: draw it, do not cache
         return None
     h = hashlib.sha256(payload)
     h.update(f"{getattr(draw, '__module__', '')}.{getattr(draw, '__qualname__', draw)!r}".encode())
     h.update(_drawing_code_hash().encode())
     return h.hexdigest()[:32]
+
+
+def _canonical(obj: Any) -> Any:
+    """``obj`` for hashing: dates in one unit (ns), floats to single precision, dataclasses as tuples.
+
+    The same chart's inputs differ in such details between the process that fitted (dates
+    parsed to microseconds) and one that loaded the saved result (nanoseconds; seasonal
+    terms then differ in the 16th digit). An SVG draws coordinates to far fewer digits, so
+    inputs equal to single precision draw the same figure.
+    """
+    import dataclasses
+
+    if isinstance(obj, pd.DataFrame):
+        out = obj.copy(deep=False)
+        out.index = _canonical(pd.Series(out.index)).to_numpy()
+        for col in out.columns:
+            out[col] = _canonical(out[col])
+        return out
+    if isinstance(obj, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(obj):
+            return obj.dt.as_unit("ns")
+        if pd.api.types.is_float_dtype(obj):
+            return obj.astype("float32")
+        return obj
+    if isinstance(obj, np.ndarray):
+        if np.issubdtype(obj.dtype, np.datetime64):
+            return obj.astype("datetime64[ns]")
+        return obj.astype("float32") if np.issubdtype(obj.dtype, np.floating) else obj
+    if isinstance(obj, float | np.floating):
+        return np.float32(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.as_unit("ns")
+    if isinstance(obj, list | tuple):
+        return type(obj)(_canonical(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _canonical(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = dataclasses.fields(obj)
+        return (type(obj).__qualname__, *(_canonical(getattr(obj, f.name)) for f in fields))
+    return obj
 
 
 @functools.cache
