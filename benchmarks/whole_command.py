@@ -15,7 +15,9 @@ each version:
 3. ``mmm fit`` of the bundled brand (``data/brand_weekly.csv``; the demo's model, so the
    compile cache is warm);
 4. ``mmm fit`` of *new data*: the bundled brand with its KPI perturbed by 0.1% noise, a new
-   seed each run, so no fit of that exact data was compiled before (``--no-new-data`` skips it).
+   seed each run, so no fit of that exact data was compiled before (``--no-new-data`` skips it);
+5. with ``--cold``, ``mmm demo`` on a machine that never compiled anything: PyTensor's cache
+   pointed at an empty folder (``PYTENSOR_FLAGS=base_compiledir=...``), once.
 
 The baseline is ``git archive REF`` unpacked in a temporary folder and imported from there
 with this checkout's virtual environment. Wall times on a shared 2-core machine move with
@@ -45,10 +47,12 @@ CHANNEL_MAP = REPO / "data" / "brand_weekly.toml"
 SPLIT = ("compile", "sample", "identifiability", "tables", "optimize", "report")
 
 
-def run_command(argv: list[str], src: Path | None, work: Path) -> dict[str, Any]:
+def run_command(
+    argv: list[str], src: Path | None, work: Path, env_extra: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One fresh ``mmm`` process: wall and CPU seconds and its stages."""
     out = work / f"stages-{time.monotonic_ns()}.json"
-    env = dict(os.environ)
+    env = dict(os.environ) | (env_extra or {})
     if src is not None:
         env["MMM_BENCH_SRC"] = str(src)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -108,10 +112,29 @@ def _kpi_column() -> str:
 
 
 def bench_version(
-    label: str, src: Path | None, work: Path, runs: int, sampler: list[str], fresh_data: bool
+    label: str,
+    src: Path | None,
+    work: Path,
+    runs: int,
+    sampler: list[str],
+    fresh_data: bool,
+    cold: bool,
 ) -> list[dict[str, Any]]:
     demo = work / f"demo-{label}"
     rows: list[dict[str, Any]] = []
+    if cold:
+        empty = work / f"pytensor-{label}"
+        flags = f"base_compiledir={empty}"
+        row = run_command(
+            ["demo", "--out", str(work / f"cold-{label}"), *sampler],
+            src,
+            work,
+            {"PYTENSOR_FLAGS": f"{os.environ.get('PYTENSOR_FLAGS', '')},{flags}".strip(",")},
+        )
+        row.update(command="mmm demo (cold machine)", version=label, run=1)
+        row["loadavg"] = os.getloadavg()[0]
+        rows.append(row)
+        print(f"  {label:<10} {'mmm demo (cold machine)':<22} run 1: {row['wall']:6.1f} s wall")
 
     def timed(command: str, argv: list[str]) -> None:
         for i in range(runs):
@@ -168,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=1, help="timed runs of each command (default 1)")
     p.add_argument("--draws", type=int, help="draws and tuning steps per chain (default: mmm's)")
     p.add_argument("--no-new-data", action="store_true", help="skip the fit of new data")
+    p.add_argument(
+        "--cold", action="store_true", help="also time mmm demo with an empty PyTensor cache"
+    )
     p.add_argument("--json", type=Path, help="write every run's numbers here")
     args = p.parse_args(argv)
     sampler = ["--draws", str(args.draws), "--tune", str(args.draws)] if args.draws else []
@@ -188,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
             versions.append((args.baseline, base))
         for label, src in versions:
-            rows += bench_version(label, src, work, args.runs, sampler, not args.no_new_data)
+            rows += bench_version(
+                label, src, work, args.runs, sampler, not args.no_new_data, args.cold
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
 
