@@ -6,18 +6,18 @@
 
 Each command runs in a fresh process through ``_timed_cli.py``, which times the stages the
 command goes through (start-up = Python start and imports until the first stage; compile and
-sampling inside the fit; identifiability; tables; optimise; report). Commands, in order, for
-each version:
+sampling inside the fit; identifiability; tables; optimise; report). Commands, in order; with
+a baseline, the two versions alternate run by run, so that drifting load hits both alike:
 
+0. with ``--cold``, ``mmm demo`` on a machine that never compiled anything: PyTensor's cache
+   pointed at an empty folder (``PYTENSOR_FLAGS=base_compiledir=...``), once;
 1. ``mmm demo`` once to warm up (compiles the demo model if this version never did; its
    output is also the run directory ``mmm report`` is timed on), then ``--runs`` timed runs;
 2. ``mmm report`` on that run directory;
 3. ``mmm fit`` of the bundled brand (``data/brand_weekly.csv``; the demo's model, so the
    compile cache is warm);
 4. ``mmm fit`` of *new data*: the bundled brand with its KPI perturbed by 0.1% noise, a new
-   seed each run, so no fit of that exact data was compiled before (``--no-new-data`` skips it);
-5. with ``--cold``, ``mmm demo`` on a machine that never compiled anything: PyTensor's cache
-   pointed at an empty folder (``PYTENSOR_FLAGS=base_compiledir=...``), once.
+   seed each run, so no fit of that exact data was compiled before (``--no-new-data`` skips it).
 
 The baseline is ``git archive REF`` unpacked in a temporary folder and imported from there
 with this checkout's virtual environment. Wall times on a shared 2-core machine move with
@@ -101,7 +101,8 @@ def new_data(work: Path, seed: int) -> Path:
     noise = np.random.default_rng(seed).normal(0.0, 1e-3, len(df))
     df[kpi] = df[kpi] * (1.0 + noise)
     path = work / f"brand_new_{seed}.csv"
-    df.to_csv(path, index=False)
+    if not path.exists():
+        df.to_csv(path, index=False)
     return path
 
 
@@ -111,59 +112,59 @@ def _kpi_column() -> str:
     return str(tomllib.loads(CHANNEL_MAP.read_text(encoding="utf-8"))["kpi"])
 
 
-def bench_version(
-    label: str,
-    src: Path | None,
+def bench(
+    versions: list[tuple[str, Path | None]],
     work: Path,
     runs: int,
     sampler: list[str],
     fresh_data: bool,
     cold: bool,
 ) -> list[dict[str, Any]]:
-    demo = work / f"demo-{label}"
+    """Every command for every version, the versions alternating run by run (the machine's
+    load drifts; alternating spreads it evenly)."""
     rows: list[dict[str, Any]] = []
-    if cold:
-        empty = work / f"pytensor-{label}"
-        flags = f"base_compiledir={empty}"
-        row = run_command(
-            ["demo", "--out", str(work / f"cold-{label}"), *sampler],
-            src,
-            work,
-            {"PYTENSOR_FLAGS": f"{os.environ.get('PYTENSOR_FLAGS', '')},{flags}".strip(",")},
-        )
-        row.update(command="mmm demo (cold machine)", version=label, run=1)
-        row["loadavg"] = os.getloadavg()[0]
+
+    def timed(command: str, label: str, src: Path | None, argv: list[str], run: int,
+              env: dict[str, str] | None = None) -> None:  # fmt: skip
+        row = run_command(argv, src, work, env)
+        row.update(command=command, version=label, run=run, loadavg=os.getloadavg()[0])
         rows.append(row)
-        print(f"  {label:<10} {'mmm demo (cold machine)':<22} run 1: {row['wall']:6.1f} s wall")
+        print(
+            f"  {label:<10} {command:<24} run {run}: {row['wall']:6.1f} s wall, "
+            f"{row['cpu']:6.1f} s CPU (load {row['loadavg']:.1f})",
+            flush=True,
+        )
 
-    def timed(command: str, argv: list[str]) -> None:
-        for i in range(runs):
-            row = run_command(argv, src, work)
-            row.update(command=command, version=label, run=i + 1, loadavg=os.getloadavg()[0])
-            rows.append(row)
-            print(
-                f"  {label:<10} {command:<22} run {i + 1}: {row['wall']:6.1f} s wall, "
-                f"{row['cpu']:6.1f} s CPU (load {row['loadavg']:.1f})",
-                flush=True,
-            )
+    if cold:
+        for label, src in versions:
+            flags = f"base_compiledir={work / f'pytensor-{label}'}"
+            env = {"PYTENSOR_FLAGS": f"{os.environ.get('PYTENSOR_FLAGS', '')},{flags}".strip(",")}
+            argv = ["demo", "--out", str(work / f"cold-{label}"), *sampler]
+            timed("mmm demo (cold machine)", label, src, argv, 1, env)
+    for label, src in versions:
+        print(f"  {label:<10} warm-up: mmm demo", flush=True)
+        run_command(["demo", "--out", str(work / f"demo-{label}"), *sampler], src, work)
 
-    print(f"  {label:<10} warm-up: mmm demo", flush=True)
-    run_command(["demo", "--out", str(demo), *sampler], src, work)
-    timed("mmm demo (cache warm)", ["demo", "--out", str(demo), *sampler])
-    timed("mmm report (demo run)", ["report", str(demo)])
-    fit = ["--config", str(CHANNEL_MAP), "--out", str(work / f"fit-{label}"), *sampler]
-    timed("mmm fit (cache warm)", ["fit", str(DATA), *fit])
+    def fit_args(label: str) -> list[str]:
+        return ["--config", str(CHANNEL_MAP), "--out", str(work / f"fit-{label}"), *sampler]
+
+    commands: list[tuple[str, Any]] = [
+        (
+            "mmm demo (cache warm)",
+            lambda lb, i: ["demo", "--out", str(work / f"demo-{lb}"), *sampler],
+        ),
+        ("mmm report (demo run)", lambda lb, i: ["report", str(work / f"demo-{lb}")]),
+        ("mmm fit (cache warm)", lambda lb, i: ["fit", str(DATA), *fit_args(lb)]),
+    ]
     if fresh_data:
+        commands.append(
+            ("mmm fit (new data)", lambda lb, i: ["fit", str(new_data(work, i)), *fit_args(lb)])
+        )
+    for command, argv in commands:
         for i in range(runs):
-            data = new_data(work, seed=int(time.time()) + i)
-            row = run_command(["fit", str(data), *fit], src, work)
-            row.update(command="mmm fit (new data)", version=label, run=i + 1)
-            row["loadavg"] = os.getloadavg()[0]
-            rows.append(row)
-            print(
-                f"  {label:<10} {'mmm fit (new data)':<22} run {i + 1}: {row['wall']:6.1f} s wall",
-                flush=True,
-            )
+            seed = int(time.time()) + i  # new data: the same for both versions, new each run
+            for label, src in versions:
+                timed(command, label, src, argv(label, seed), i + 1)
     return rows
 
 
@@ -213,10 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
             versions.append((args.baseline, base))
-        for label, src in versions:
-            rows += bench_version(
-                label, src, work, args.runs, sampler, not args.no_new_data, args.cold
-            )
+        rows = bench(versions, work, args.runs, sampler, not args.no_new_data, args.cold)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")
 
