@@ -162,9 +162,10 @@ def bench(
         )
     for command, argv in commands:
         for i in range(runs):
-            seed = int(time.time()) + i  # new data: the same for both versions, new each run
-            for label, src in versions:
-                timed(command, label, src, argv(label, seed), i + 1)
+            for k, (label, src) in enumerate(versions):
+                # new data: new for each run and each version (versions share PyTensor's own
+                # kernel cache, so one version's compile would otherwise serve the other)
+                timed(command, label, src, argv(label, int(time.time()) + 1000 * k + i), i + 1)
     return rows
 
 
