@@ -91,7 +91,8 @@ def _add_init(sub: Subparsers) -> None:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from mmm.data.load import draft_channel_map, read_frame
+    from mmm.data.draft import draft_channel_map
+    from mmm.data.readers import read_frame
 
     text = draft_channel_map(read_frame(args.data), source=Path(args.data).name)
     if not args.out:
@@ -219,6 +220,13 @@ def _add_optimize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lock", nargs="*", default=[], metavar="CHANNEL", help="channels kept at current spend"
     )
+    p.add_argument(
+        "--lock-geo",
+        nargs="*",
+        default=[],
+        metavar="REGION",
+        help="regions whose spend is kept as it is (regional fits)",
+    )
     p.add_argument("--objective", choices=["revenue", "profit"], default="revenue")
     p.add_argument("--margin", type=float, default=0.4, help="gross margin for --objective profit")
     p.add_argument(
@@ -246,6 +254,7 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = Non
         weeks=args.weeks,
         max_change=args.max_change,
         locked=tuple(args.lock),
+        locked_geos=tuple(args.lock_geo),
         objective=args.objective,
         margin=args.margin,
         identifiability=not args.no_identifiability,
@@ -315,9 +324,13 @@ def _add_demo(sub: Subparsers) -> None:
     p.add_argument(
         "--out",
         "-o",
-        default="reports/demo",
         metavar="DIR",
-        help="output directory (default reports/demo)",
+        help="output directory (default reports/demo, or reports/demo_regions with --regions)",
+    )
+    p.add_argument(
+        "--regions",
+        action="store_true",
+        help="the bundled regional brand (20 provinces): one hierarchical model across regions",
     )
     _add_sampler_args(p, draws=1000)
     _add_optimize_args(p)
@@ -325,13 +338,13 @@ def _add_demo(sub: Subparsers) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from mmm.data.samples import sample_dataset
+    from mmm.data.samples import DEMO, DEMO_REGIONAL, sample_dataset
     from mmm.present.report import build
     from mmm.present.runs import StageTimer
 
-    out = Path(args.out)
+    out = Path(args.out or ("reports/demo_regions" if args.regions else "reports/demo"))
     timer = StageTimer()
-    ds, source = timer.run("load", sample_dataset)
+    ds, source = timer.run("load", lambda: sample_dataset(DEMO_REGIONAL if args.regions else DEMO))
     print(f"{source}: {ds!r}")
     result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
     allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))

@@ -71,13 +71,12 @@ def prior_scale_check(design: Design) -> Check:
     cost = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     if not cost:
         return Check("prior_scale", "PASS", "No channel has a cost; ROI priors are not used.")
-    kpi_total = float(design.y.sum() * design.kpi_scale)
-    implied = (
-        sum(design.prior_for(c)[0] * design.spend_total[design.index(c)] for c in cost) / kpi_total
-    )
+    kpi_total = float((design.y * design.kpi_scale).sum())
+    spend = design.spend_total.sum(axis=0)  # national totals per channel
+    implied = sum(design.prior_for(c)[0] * spend[design.index(c)] for c in cost) / kpi_total
     vals = {
         "implied_media_share": implied,
-        "kpi_per_spend": kpi_total / float(design.spend_total[design.has_cost].sum()),
+        "kpi_per_spend": kpi_total / float(spend[design.has_cost].sum()),
     }
     if implied < 1e-3 or implied > 1.0:
         return Check(

@@ -68,7 +68,7 @@ class MediaMixModel:
                 stacklevel=2,
             )
         else:
-            posterior, stats, timing = sample_posterior(model, keep, spec)
+            posterior, stats, timing = sample_posterior(model, keep, spec, key=(design.structure(), tuple(keep)))
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0
         # Free parameters are kept in single precision: 7 significant digits is far below Monte

@@ -82,6 +82,12 @@ def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
 class ModelSpec:
     """How to model: transforms, baseline, priors, calibration and sampler settings.
 
+    Regional panels: ``national_effect`` adds a shared weekly effect common to every region
+    (festivals, national campaigns, shocks), so that week-level swings seen everywhere are not
+    credited to media; ``geo_spread`` is the scale of the half-normal prior on how much a
+    channel's log-ROI (or log-share) varies between regions (0.3: regional ROIs mostly within
+    about ±35% of the national one).
+
     Examples
     --------
     >>> spec = ModelSpec(draws=200, tune=200, chains=2, seed=1)
@@ -102,6 +108,8 @@ class ModelSpec:
     fourier_modes: int = 2
     holidays: str | None = None
     likelihood: str = "lognormal"
+    national_effect: bool = True
+    geo_spread: float = 0.3
     lift_tests: tuple[LiftTest, ...] = ()
     holdout_periods: int = 0
     sampler: str = "nutpie"
@@ -149,6 +157,7 @@ class ModelSpec:
                 f"holdout_periods == {self.holdout_periods}, must be >= 0.",
             ),
             (self.fourier_modes >= 0, f"fourier_modes == {self.fourier_modes}, must be >= 0."),
+            (self.geo_spread > 0, f"geo_spread == {self.geo_spread}, must be > 0."),
             (
                 self.max_lag is None or self.max_lag >= 1,
                 f"max_lag == {self.max_lag}, must be >= 1.",

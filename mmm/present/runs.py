@@ -6,7 +6,9 @@ scripts and spreadsheets can read without Python:
 - ``roi.csv`` — one row per channel with a cost: channel, media, social, spend,
   contribution_mean, roi_mean, roi_lower, roi_upper, roi_direct_mean, roi_direct_lower,
   roi_direct_upper (90% intervals; ``roi_*`` includes what flows through earned media);
-- ``contributions.csv`` — tidy weekly contributions (date, component, mean, lower, upper);
+- ``contributions.csv`` — tidy weekly contributions (date, [geo,] component, mean, lower, upper);
+- ``roi_by_geo.csv`` (regional fits) — one row per region and channel with a cost: geo,
+  channel, media, social, spend, contribution_mean, roi_mean, roi_lower, roi_upper;
 - ``diagnostics.json`` — every check with status, message, recommendation and numbers,
   including how well the data identify each channel (prior vs posterior);
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
@@ -39,6 +41,9 @@ ROI_COLUMNS = [
     "roi_direct_lower",
     "roi_direct_upper",
 ]
+#: columns of ``roi_by_geo.csv`` (regional fits)
+GEO_ROI_COLUMNS = ("geo", "channel", "media", "social", "spend", "contribution_mean", "roi_mean",
+                   "roi_lower", "roi_upper")  # fmt: skip
 
 
 
@@ -63,8 +68,14 @@ def write_fit_tables(
         "diagnostics": run / "diagnostics.json",
     }
     roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(paths["roi"], index=False)
-    contrib = result.contributions().to_dataframe().reset_index()
+    panel = result.dataset.is_panel
+    contrib = result.contributions(geo=panel).to_dataframe().reset_index()
     contrib.to_csv(paths["contributions"], index=False)
+    if panel:
+        paths["roi_by_geo"] = run / "roi_by_geo.csv"
+        by_geo = result.roi(by="geo").to_dataframe().reset_index()
+        by_geo["social"] = by_geo["social"].astype(bool)
+        by_geo[list(GEO_ROI_COLUMNS)].to_csv(paths["roi_by_geo"], index=False)
     diag = (diagnostics or result.diagnostics()).to_dict()
     diag["approximate"] = result.is_approximate
     if ident is not None:
@@ -94,6 +105,9 @@ def write_identifiability(
     ident = ident or identifiability(result)
     paths = {"identifiability": run / "identifiability.csv", "experiments": run / "experiments.csv"}
     ident.table.to_csv(paths["identifiability"], index=False)
+    if ident.by_geo is not None:
+        paths["identifiability_by_geo"] = run / "identifiability_by_geo.csv"
+        ident.by_geo.to_csv(paths["identifiability_by_geo"], index=False)
     experiments(result, ident, target=target).to_csv(paths["experiments"], index=False)
     return paths
 

@@ -37,6 +37,8 @@ CSV_COLUMNS = ("channel", "media", "social", "current_spend", "recommended_spend
 #: per-channel identifiability class and the note on its move (empty when not measured);
 #: also written to ``allocation.csv`` after :data:`CSV_COLUMNS`
 IDENT_COLUMNS = ("identifiability", "evidence")
+#: the ``geo`` of the national total rows of a regional ``allocation.csv``
+ALL_GEOS = "all"
 #: the report section that lists the lift tests to run (caveats point to it)
 TEST_SECTION = "What to test next quarter"
 
@@ -84,6 +86,9 @@ class Allocation:
     profit_uplift: tuple[float, float, float] | None = None
     prob: float = PROB
     caveats: tuple[str, ...] = ()
+    #: regional fits: one row per region and paid channel (geo, channel, current_spend,
+    #: recommended_spend, change, change_pct, mroi_current, mroi_recommended, locked)
+    by_geo: pd.DataFrame | None = None
 
     def to_dataframe(self) -> pd.DataFrame:
         """The per-channel table (a copy)."""
@@ -114,6 +119,8 @@ class Allocation:
             "caveats": list(self.caveats),
             "groups": json.loads(self.group_totals.to_json(orient="records", force_ascii=False)),
             "channels": json.loads(t.to_json(orient="records", force_ascii=False)),
+            "regions": None if self.by_geo is None
+            else json.loads(self.by_geo.to_json(orient="records", force_ascii=False)),
         }
 
     def _formatted(self) -> pd.DataFrame:
@@ -264,11 +271,13 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
                 plans: tuple[np.ndarray, np.ndarray], solver: dict[str, Any], mode: str,
                 ident: Identifiability | None = None) -> Allocation:  # fmt: skip
     """Value both plans over the same draws and assemble the tables and the headline."""
-    ds, (x_cur, x_new) = result.dataset, plans
+    ds, (cells_cur, cells_new) = result.dataset, plans
     b_cur, b_new = resp.basis(shapes[0]), resp.basis(shapes[1])
-    r0 = resp.evaluate(np.zeros_like(x_cur), b_cur)[0]
-    r_cur, g_cur = resp.evaluate(x_cur, b_cur, grad=True)
-    r_new, g_new = resp.evaluate(x_new, b_new, grad=True)
+    r0 = resp.evaluate(np.zeros_like(cells_cur), b_cur)[0]
+    r_cur, gc_cur = resp.evaluate(cells_cur, b_cur, grad=True)
+    r_new, gc_new = resp.evaluate(cells_new, b_new, grad=True)
+    x_cur, x_new = prob.channel_totals(cells_cur), prob.channel_totals(cells_new)
+    g_cur, g_new = _channel_mroi(prob, cells_cur, gc_cur), _channel_mroi(prob, cells_new, gc_new)
 
     def trio(v: np.ndarray) -> tuple[float, float, float]:
         lo, hi = np.quantile(v, [(1 - PROB) / 2, (1 + PROB) / 2])
@@ -281,8 +290,9 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
     table = pd.DataFrame({
         "channel": list(prob.channels), "media": media, "social": social,
         "current_spend": x_cur, "recommended_spend": x_new, "change": change, "change_pct": pct,
-        "mroi_current": g_cur.mean(axis=0), "mroi_recommended": g_new.mean(axis=0),
-        "locked": prob.locked, "lower_bound": prob.lower, "upper_bound": prob.upper,
+        "mroi_current": g_cur, "mroi_recommended": g_new,
+        "locked": np.bincount(prob.cell_channel, weights=~prob.locked, minlength=len(prob.channels)) == 0,
+        "lower_bound": prob.channel_totals(prob.lower), "upper_bound": prob.channel_totals(prob.upper),
     })  # fmt: skip
     currency = ds.channel_map.currency
     table, caveats = _annotate(table, ident, currency, mode)
@@ -324,8 +334,40 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
         weekly_current=pd.DataFrame(shapes[0] * x_cur, index=dates, columns=list(prob.channels)),
         weekly_recommended=pd.DataFrame(shapes[1] * x_new, index=dates, columns=list(prob.channels)),
         currency=currency, mode=mode, margin=sc.margin, profit_uplift=None if profit is None else trio(profit),
-        caveats=caveats,
+        caveats=caveats, by_geo=_by_geo(result, prob, resp, (cells_cur, cells_new), (gc_cur, gc_new)),
     )  # fmt: skip
+
+
+def _channel_mroi(prob: Problem, cells: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Marginal ROI per paid channel: the cells' posterior-mean mROI weighted by their spend."""
+    g = grad.mean(axis=0)  # (K,)
+    n = len(prob.channels)
+    spend = np.bincount(prob.cell_channel, weights=cells, minlength=n)
+    weighted = np.bincount(prob.cell_channel, weights=g * cells, minlength=n)
+    plain = np.bincount(prob.cell_channel, weights=g, minlength=n) / np.bincount(prob.cell_channel, minlength=n)
+    return np.where(spend > 0, weighted / np.where(spend > 0, spend, 1.0), plain)
+
+
+def _by_geo(
+    result: FitResult, prob: Problem, resp: Response, cells: tuple[np.ndarray, np.ndarray],
+    grads: tuple[np.ndarray, np.ndarray],
+) -> pd.DataFrame | None:  # fmt: skip
+    """One row per region and paid channel of a regional fit (None for a national one)."""
+    if not result.dataset.is_panel:
+        return None
+    cur, new = resp.grid(cells[0]), resp.grid(cells[1])  # (G, P)
+    rows = []
+    for k in range(len(prob.cell_channel)):
+        p, g_cell = int(prob.cell_channel[k]), int(prob.cell_geo[k])
+        for g in ([g_cell] if g_cell >= 0 else range(len(prob.geos))):
+            c, r = float(cur[g, p]), float(new[g, p])
+            rows.append({"geo": prob.geos[g], "channel": prob.channels[p], "current_spend": c,
+                         "recommended_spend": r, "change": r - c,
+                         "change_pct": (r - c) / c if c > 0 else (0.0 if r == c else np.nan),
+                         "mroi_current": float(grads[0][:, k].mean()),
+                         "mroi_recommended": float(grads[1][:, k].mean()),
+                         "locked": bool(prob.locked[k]), "national": g_cell < 0})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
@@ -344,7 +386,12 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
     d.mkdir(parents=True, exist_ok=True)
     paths = {"csv": d / "allocation.csv", "json": d / "allocation.json"}
     cols = [*CSV_COLUMNS, *(c for c in IDENT_COLUMNS if c in allocation.table)]
-    allocation.table[cols].to_csv(paths["csv"], index=False, encoding="utf-8")
+    table = allocation.table[cols]
+    if allocation.by_geo is not None:  # regional rows, then the national totals (geo "all")
+        regional = allocation.by_geo.drop(columns=["locked", "national"])
+        table = pd.concat([regional, table.assign(geo=ALL_GEOS)], ignore_index=True)
+        table = table[["geo", *cols]]
+    table.to_csv(paths["csv"], index=False, encoding="utf-8")
     text = json.dumps(allocation.to_dict(), indent=2, ensure_ascii=False)
     paths["json"].write_text(text, encoding="utf-8")
     return paths
