@@ -272,7 +272,6 @@ def quarter_table(result: FitResult | Source, q: Quarter) -> pd.DataFrame:
     """Spend, activity, attributed KPI (direct) and ROI (total) per channel, this vs last quarter."""
     src = source(result)
     res = src.result
-    d = res.dataset.data
     info = _channel_info(res)
     out = info[["channel", "media", "social"]].copy()
     for name, win in (("previous", q.previous), ("current", q.current)):
