@@ -205,25 +205,51 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- optimize
-def _add_optimize_args(p: argparse.ArgumentParser) -> None:
+#: the budget settings of `mmm optimize` (dest → default)
+OPTIMIZE_DEFAULTS: dict[str, Any] = {
+    "budget": None,
+    "weeks": 13,
+    "max_change": 0.3,
+    "lock": [],
+    "objective": "revenue",
+    "margin": 0.4,
+    "no_identifiability": False,
+}
+
+
+def _add_optimize_args(p: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """The budget settings; without ``defaults`` they stay None unless given (``mmm report``)."""
+    d = OPTIMIZE_DEFAULTS if defaults else dict.fromkeys(OPTIMIZE_DEFAULTS)
     p.add_argument(
-        "--budget", type=float, help="total paid budget for the window (default: last weeks' spend)"
+        "--budget",
+        type=float,
+        default=d["budget"],
+        help="total paid budget for the window (default: last weeks' spend)",
     )
-    p.add_argument("--weeks", type=int, default=13, help="planning window in periods (default 13)")
+    p.add_argument(
+        "--weeks", type=int, default=d["weeks"], help="planning window in periods (default 13)"
+    )
     p.add_argument(
         "--max-change",
         type=float,
-        default=0.3,
+        default=d["max_change"],
         help="max relative change per channel (default 0.3)",
     )
     p.add_argument(
-        "--lock", nargs="*", default=[], metavar="CHANNEL", help="channels kept at current spend"
+        "--lock",
+        nargs="*",
+        default=d["lock"],
+        metavar="CHANNEL",
+        help="channels kept at current spend",
     )
-    p.add_argument("--objective", choices=["revenue", "profit"], default="revenue")
-    p.add_argument("--margin", type=float, default=0.4, help="gross margin for --objective profit")
+    p.add_argument("--objective", choices=["revenue", "profit"], default=d["objective"])
+    p.add_argument(
+        "--margin", type=float, default=d["margin"], help="gross margin for --objective profit"
+    )
     p.add_argument(
         "--no-identifiability",
         action="store_true",
+        default=d["no_identifiability"],
         help="do not hold weakly identified / prior-dominated channels near current spend",
     )
 
@@ -241,17 +267,19 @@ def _add_optimize(sub: Subparsers) -> None:
 def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = None) -> Any:
     from mmm.decisions.optimize import BudgetScenario, optimize_budget, write_allocation
 
+    given = {k: getattr(args, k, None) for k in OPTIMIZE_DEFAULTS}
+    o = {k: OPTIMIZE_DEFAULTS[k] if v is None else v for k, v in given.items()}
     scenario = BudgetScenario(
-        budget=args.budget,
-        weeks=args.weeks,
-        max_change=args.max_change,
-        locked=tuple(args.lock),
-        objective=args.objective,
-        margin=args.margin,
-        identifiability=not args.no_identifiability,
+        budget=o["budget"],
+        weeks=o["weeks"],
+        max_change=o["max_change"],
+        locked=tuple(o["lock"]),
+        objective=o["objective"],
+        margin=o["margin"],
+        identifiability=not o["no_identifiability"],
     )
     allocation = optimize_budget(result, scenario, ident=ident)
-    for p in write_allocation(allocation, out).values():
+    for p in write_allocation(allocation, out, fit_id=result.info.get("fit_id")).values():
         print(f"wrote {p}")
     return allocation
 
@@ -269,7 +297,11 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- report
 def _add_report(sub: Subparsers) -> None:
     p = sub.add_parser(
-        "report", help="write the self-contained HTML budget-review report for a run"
+        "report",
+        help="write the self-contained HTML budget-review report (and report.xlsx) for a run",
+        description="Write the report for RUN. It shows the budget plan saved by `mmm optimize` "
+        "when RUN has one (the budget options below then need --replan); otherwise it "
+        "optimises one with those options and saves it.",
     )
     p.add_argument(
         "run", metavar="RUN", help="run directory written by `mmm fit` (and `mmm optimize`)"
@@ -279,19 +311,41 @@ def _add_report(sub: Subparsers) -> None:
     p.add_argument("--brand", help="brand name")
     p.add_argument("--currency", help="currency symbol, e.g. ¥ or $")
     p.add_argument("--quarter", help="reporting quarter label, e.g. 2024Q4")
-    _add_optimize_args(p)
+    p.add_argument(
+        "--replan",
+        action="store_true",
+        help="re-optimise the budget (with the options below) instead of showing the saved plan, "
+        "and save the new plan in RUN",
+    )
+    _add_optimize_args(p, defaults=False)
     p.set_defaults(func=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
     from mmm.present.report import build
-    from mmm.present.runs import identify_or_none
+    from mmm.present.runs import identify_or_none, plan_note, saved_plan
 
-    result = FitResult.load(args.run)
+    run = Path(args.run)
+    result = FitResult.load(run)
+    given = [k for k in OPTIMIZE_DEFAULTS if getattr(args, k) is not None]
+    saved = None if args.replan else saved_plan(result, run)
+    if saved is not None and given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        print(
+            f"error: {run / 'allocation.json'} holds the plan saved by `mmm optimize`; {flags} "
+            "would change it: add --replan to re-optimise (and replace the saved plan), or drop them.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     ident = identify_or_none(result)
-    allocation = _optimize(result, args, Path(args.run), ident)
-    out = Path(args.out) if args.out else Path(args.run) / "report.html"
+    if saved is not None:
+        allocation, note = saved, plan_note(saved, "saved", run)
+    else:
+        allocation = _optimize(result, args, run, ident)
+        note = plan_note(allocation, "replanned" if args.replan else "new")
+    print(f"plan: {note}")
+    out = Path(args.out) if args.out else run / "report.html"
     path = build(
         result,
         allocation,
@@ -301,6 +355,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         currency=args.currency,
         quarter=args.quarter,
         identifiability=ident,
+        plan_note=note,
     )
     print(f"wrote {path}")
     return EXIT_OK

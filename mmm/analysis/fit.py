@@ -9,6 +9,7 @@ that the model layer never depends on the result type built on top of it.
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
 from typing import Any
 
@@ -58,7 +59,8 @@ class MediaMixModel:
         t0 = time.perf_counter()
         model = build_pymc_model(design)
         keep = param_names(model)
-        info: dict[str, Any] = {"build_s": time.perf_counter() - t0}
+        # a fit's identity: files derived from it (a saved budget plan) record it
+        info: dict[str, Any] = {"fit_id": uuid.uuid4().hex, "build_s": time.perf_counter() - t0}
         if spec.method == "map":
             posterior, stats = fit_map(model, keep, spec)
             warnings.warn(

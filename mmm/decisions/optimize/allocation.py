@@ -419,7 +419,9 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
     )  # fmt: skip
 
 
-def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
+def write_allocation(
+    allocation: Allocation, run_dir: str | Path, fit_id: str | None = None
+) -> dict[str, Path]:
     """Write ``allocation.csv`` (per channel, spend totals over the window) and ``allocation.json``.
 
     The CSV (UTF-8 with a byte-order mark, so Excel shows Chinese channel names) has the
@@ -427,7 +429,9 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
     (planning window, totals, expected revenue and uplift with 90% intervals, probability of
     improvement, solver status and notes, headline, caveats) plus ``weekly`` (both plans per
     period) and ``uplift_draws`` (one per posterior sample), so that :meth:`Allocation.load`
-    reads the whole plan back.
+    reads the whole plan back. ``fit_id`` (``FitResult.info["fit_id"]``) records which fit
+    the plan was optimised on, so that a plan left over from an earlier fit is not mistaken
+    for one of the current fit.
 
     Returns
     -------
@@ -447,6 +451,8 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
         "recommended": {str(c): [_num(v) for v in wr[c]] for c in wr.columns},
     }
     saved["uplift_draws"] = [_num(v) for v in np.asarray(allocation.uplift_draws).ravel()]
+    if fit_id is not None:
+        saved["fit_id"] = fit_id
     text = json.dumps(saved, indent=2, ensure_ascii=False)
     paths["json"].write_text(text, encoding="utf-8")
     return paths

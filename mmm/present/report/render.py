@@ -53,9 +53,15 @@ class _Page:
     """Turns :class:`~mmm.present.sections.ReportData` into sections of blocks."""
 
     def __init__(
-        self, data: S.ReportData, result: FitResult, writer: Writer, currency: str
+        self,
+        data: S.ReportData,
+        result: FitResult,
+        writer: Writer,
+        currency: str,
+        plan_note: str | None = None,
     ) -> None:
         self.d = data
+        self.plan_note = plan_note
         self.res = result
         self.w = writer
         self.cur = currency
@@ -337,7 +343,9 @@ class _Page:
         if plan is None:
             return Section("plan", T.SECTIONS["plan"], [Block("callout", text=T.PLAN_NONE)])
         m, u = self.money, plan.uplift
+        source = [Block("note", text=self.plan_note)] if self.plan_note else []
         blocks = [
+            *source,
             Block(
                 "p",
                 text=T.fill(
@@ -558,6 +566,7 @@ def build(
     max_samples: int | None = S.MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    plan_note: str | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -589,6 +598,10 @@ def build(
     experiments : DataFrame, optional
         The recommended lift tests (:func:`mmm.decisions.experiments.experiments`) for the section
         "What to test next quarter"; computed here once from ``identifiability`` when not given.
+    plan_note : str, optional
+        One line at the top of the plan section saying which plan it shows (``mmm report``
+        passes :func:`mmm.present.runs.plan_note`: the plan saved by ``mmm optimize``, or one
+        optimised for the report).
 
     Returns
     -------
@@ -611,7 +624,7 @@ def build(
     cur = currency if currency is not None else cmap.currency
     data = S.collect(result, allocation, quarter, max_samples, identifiability, experiments)
     writer = Writer(path)
-    page = _Page(data, result, writer, cur)
+    page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
     q = data.quarter
     ds = result.dataset
