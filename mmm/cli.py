@@ -107,42 +107,43 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- fit
-def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
-    p.add_argument("--chains", type=int, default=4, help="MCMC chains (default 4)")
-    p.add_argument("--draws", type=int, default=draws, help=f"draws per chain (default {draws})")
-    p.add_argument(
-        "--tune", type=int, default=draws, help=f"tuning steps per chain (default {draws})"
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    """One flag per model setting (mmm.model.settings.FLAGS); unset flags leave the value to the
+    channel map's [model] table, then to ModelSpec's default."""
+    from mmm.model import settings
+
+    group = p.add_argument_group(
+        "model and sampler settings",
+        "Each may also be set under [model] in the channel map; a flag wins over the map, the "
+        "map over the default. --print-spec shows the result.",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--sampler", choices=["nutpie", "pymc", "numpyro"], default="nutpie")
-    p.add_argument(
-        "--method", choices=["mcmc", "map"], default="mcmc", help="map = fast APPROXIMATE preview"
-    )
-    p.add_argument(
-        "--holdout",
-        type=int,
-        default=8,
-        metavar="N",
-        help="last N periods kept out of the fit to test forecasts (default 8)",
-    )
+    for name, flag in settings.FLAGS.items():
+        kind = settings.kind(name)
+        extra: dict[str, Any] = {"type": {"int": int, "float": float}.get(kind, str)}
+        if kind == "prior":
+            extra = {"type": float, "nargs": 2, "metavar": ("MEDIAN", "SIGMA")}
+        elif name in settings.CHOICES:
+            extra["choices"] = settings.CHOICES[name]
+        elif kind in ("int", "float"):
+            extra["metavar"] = "N" if kind == "int" else "X"
+        group.add_argument(flag, dest=name, default=None, help=settings.help_text(name), **extra)
     p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
-def _spec_from_args(args: argparse.Namespace) -> Any:
-    from mmm.model.spec import ModelSpec, read_lift_tests
+def _spec_from_args(cmap: Any, args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
+    """The effective ModelSpec (flag > channel map [model] > default) and each setting's source."""
+    from mmm.model import settings
+    from mmm.model.spec import read_lift_tests
 
-    return ModelSpec(
-        chains=args.chains,
-        draws=args.draws,
-        tune=args.tune,
-        seed=args.seed,
-        sampler=args.sampler,
-        method=args.method,
-        holdout_periods=args.holdout,
+    given = {k: getattr(args, k) for k in settings.FLAGS if getattr(args, k) is not None}
+    given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+    spec, sources = settings.resolve(cmap, given)
+    spec = spec.replace(
         lift_tests=read_lift_tests(args.lift_tests) if args.lift_tests else (),
         progress=not args.quiet,
     )
+    return spec, sources
 
 
 def _add_fit(sub: Subparsers) -> None:
@@ -152,20 +153,27 @@ def _add_fit(sub: Subparsers) -> None:
     )
     p.add_argument("data", metavar="DATA", help="data file: .csv, .parquet, .xlsx or .xls")
     p.add_argument("--config", "-c", required=True, metavar="MAP", help="channel map (TOML)")
-    p.add_argument("--out", "-o", required=True, metavar="RUN", help="run directory to write")
-    _add_sampler_args(p)
+    p.add_argument("--out", "-o", metavar="RUN", help="run directory to write (required to fit)")
+    p.add_argument(
+        "--print-spec",
+        action="store_true",
+        help="print the effective model settings (with where each came from) and exit",
+    )
+    _add_model_args(p)
     p.set_defaults(func=_cmd_fit)
 
 
 def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
     from mmm.analysis.fit import MediaMixModel
-    from mmm.exceptions import ApproximationWarning, ConvergenceWarning
+    from mmm.exceptions import ApproximationWarning, ConfigWarning, ConvergenceWarning
     from mmm.present.runs import identify_or_none, write_fit_tables
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
         warnings.simplefilter("ignore", ApproximationWarning)
-        result = MediaMixModel(_spec_from_args(args)).fit(ds)
+        warnings.simplefilter("ignore", ConfigWarning)  # flags over [model]: asked for
+        spec, _ = _spec_from_args(ds.channel_map, args)
+        result = MediaMixModel(spec).fit(ds)
     result.save(out)
     info = result.info
     if "compile_s" in info:
@@ -191,8 +199,15 @@ def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from mmm.data.load import load
+    from mmm.model.settings import spec_text
 
     ds = load(args.data, args.config)
+    if args.print_spec:
+        print(spec_text(*_spec_from_args(ds.channel_map, args)), end="")
+        return EXIT_OK
+    if not args.out:
+        print("error: mmm fit needs --out RUN (or --print-spec).", file=sys.stderr)
+        return EXIT_ERROR
     result, _ = _fit_and_write(ds, args, Path(args.out))
     print()
     print(
@@ -374,7 +389,7 @@ def _add_demo(sub: Subparsers) -> None:
         metavar="DIR",
         help="output directory (default reports/demo)",
     )
-    _add_sampler_args(p, draws=1000)
+    _add_model_args(p)
     _add_optimize_args(p)
     p.set_defaults(func=_cmd_demo)
 

@@ -60,6 +60,10 @@ class ConvergenceWarning(UserWarning):
     """The sampler did not converge; estimates must not be trusted as they are."""
 
 
+class ConfigWarning(UserWarning):
+    """Settings that disagree (a ModelSpec that overrides the channel map's [model] table)."""
+
+
 class ApproximationWarning(UserWarning):
     """Results come from a fast approximation (MAP or Pathfinder), not full MCMC."""
 

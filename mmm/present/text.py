@@ -86,7 +86,8 @@ FAIL_BANNER_DETAIL = (
 APPROX_BANNER = "APPROXIMATE — a quick point estimate (MAP), not a full Bayesian fit."
 APPROX_BANNER_DETAIL = (
     "Intervals and probabilities are not available and every number may be off. "
-    "Refit with full sampling (method='mcmc') before using ROI or budget advice."
+    "Refit with full sampling (method='mcmc': mmm fit without --method map, or method = \"mcmc\" "
+    "under [model] in the channel map) before using ROI or budget advice."
 )
 
 # ---------------------------------------------------------------------- identifiability
