@@ -56,6 +56,10 @@ class ScenarioError(MMMError, ValueError):
     """A budget scenario that cannot be optimised as asked."""
 
 
+class SavedResultError(MMMError, ValueError):
+    """A saved result this mmm cannot load faithfully (newer format, mismatched features)."""
+
+
 class ConvergenceWarning(UserWarning):
     """The sampler did not converge; estimates must not be trusted as they are."""
 

@@ -14,6 +14,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from mmm.analysis.diagnostics import convergence_checks
+from mmm.analysis.persist import design_features, library_versions
 from mmm.analysis.results import FitResult
 from mmm.data.dataset import MMMDataset
 from mmm.exceptions import ApproximationWarning, ConfigWarning, ConvergenceWarning
@@ -104,8 +105,14 @@ class MediaMixModel:
         posterior = posterior.assign(
             {k: v.astype("float32") for k, v in posterior.data_vars.items() if k in free}
         )
+        info["versions"] = library_versions()
         result = FitResult(
-            posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info
+            posterior=posterior,
+            sample_stats=stats,
+            dataset=dataset,
+            spec=spec,
+            info=info,
+            features=design_features(design),  # kept with the result: see mmm.analysis.persist
         )
         if spec.method == "mcmc":
             conv = convergence_checks(result)
