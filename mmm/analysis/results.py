@@ -153,6 +153,23 @@ class FitResult:
 
         return identifiability(self, draws=draws)
 
+    # ------------------------------------------------------------------ ArviZ
+    def to_datatree(
+        self, *, log_likelihood: bool = True, posterior_predictive: bool = True
+    ) -> xr.DataTree:
+        """The fit as an ArviZ 1.x ``xarray.DataTree`` (the ``idata`` of PyMC users).
+
+        Groups: posterior, sample_stats, observed_data, constant_data, and (computed from
+        the posterior) posterior_predictive and log_likelihood; see
+        :mod:`mmm.analysis.datatree`. So ``az.summary(dt)``, ``az.plot_trace(dt)``,
+        ``az.plot_ppc_dist(dt)`` and ``az.loo(dt)`` work on it.
+        """
+        from mmm.analysis.datatree import to_datatree
+
+        return to_datatree(
+            self, log_likelihood=log_likelihood, posterior_predictive=posterior_predictive
+        )
+
     # ------------------------------------------------------------------ presentation
     def summary(self) -> pd.DataFrame:
         """ROI table (one row per channel with a cost)."""

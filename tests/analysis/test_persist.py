@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from _fits import small_brand, small_result
+from _fits import small_result
 
 from mmm.analysis.persist import FORMAT_VERSION, LIBRARIES
 from mmm.analysis.results import FitResult
@@ -112,7 +112,9 @@ def test_format_versions_are_checked_and_explained(tmp_path: Path) -> None:
     meta_path = tmp_path / "r" / "result.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta_path.write_text(json.dumps({**meta, "format_version": 99}), encoding="utf-8")
-    with pytest.raises(SavedResultError, match=r"saved by mmm .* in result format 99; .*Upgrade mmm"):
+    with pytest.raises(
+        SavedResultError, match=r"saved by mmm .* in result format 99; .*Upgrade mmm"
+    ):
         FitResult.load(tmp_path / "r")
     meta_path.write_text(json.dumps({**meta, "format_version": "2"}), encoding="utf-8")
     with pytest.raises(SavedResultError, match="no valid format_version"):

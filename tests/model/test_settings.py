@@ -157,7 +157,9 @@ def test_library_fit_uses_the_maps_model_table_and_warns_when_a_spec_overrides_i
 def _strings(path: Path) -> list[str]:
     """Every string literal in a module, f-string pieces included."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
 
 
 def _all_flags() -> set[str]:
