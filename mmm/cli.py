@@ -1,4 +1,4 @@
-"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``, ``cache``.
+"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``, ``export``, ``cache``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -372,7 +372,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
         identifiability=ident,
         plan_note=note,
     )
-    print(f"wrote {path}")
+    print(f"wrote {path} and {path.with_suffix('.xlsx')}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- export
+def _add_export(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a run's tables to one Excel workbook (RUN/run.xlsx)",
+        description="Write the tables of RUN (roi, allocation, contributions, identifiability, "
+        "experiments, diagnostics) to one workbook: a sheet per table, units in the headers.",
+    )
+    p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
+    p.add_argument("--xlsx", action="store_true", help="write an Excel workbook (.xlsx)")
+    p.add_argument("--out", "-o", metavar="FILE.xlsx", help="workbook path (default RUN/run.xlsx)")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from mmm.present.export import export_run
+
+    if not args.xlsx:
+        print("error: choose a format: mmm export RUN --xlsx", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"wrote {export_run(args.run, args.out)}")
     return EXIT_OK
 
 
@@ -447,6 +471,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_fit,
     _add_optimize,
     _add_report,
+    _add_export,
     _add_demo,
     _add_cache,
 ]

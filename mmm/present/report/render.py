@@ -1,9 +1,10 @@
-"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript) and CSVs.
+"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript), CSVs, xlsx.
 
 :func:`build` computes every section's data (:mod:`mmm.present.sections`), draws the
 charts (:mod:`mmm.present.plotting`) as inline SVG with text kept as text, fills the Jinja2
 template with autoescaping on (every user string — channel names, titles, brand — is
-escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML.
+escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML, and all of them
+as sheets of ``<stem>.xlsx``.
 
 The page loads nothing: no script, no web font, no external stylesheet or image, so it
 opens offline and prints to PDF from a browser (one section per page).
@@ -26,6 +27,7 @@ from mmm.present import evidence as EV
 from mmm.present import plotting
 from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.export import write_workbook
 from mmm.present.report.blocks import (
     Block,
     Fmt,
@@ -567,6 +569,7 @@ def build(
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
     plan_note: str | None = None,
+    xlsx: bool = True,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -602,6 +605,9 @@ def build(
         One line at the top of the plan section saying which plan it shows (``mmm report``
         passes :func:`mmm.present.runs.plan_note`: the plan saved by ``mmm optimize``, or one
         optimised for the report).
+    xlsx : bool
+        Also write every table to one workbook beside the HTML, ``<stem>.xlsx`` (a sheet per
+        table, units in the headers; :func:`mmm.present.export.write_workbook`).
 
     Returns
     -------
@@ -667,6 +673,8 @@ def build(
     }
     html = _environment().from_string(_resource("templates", "report.html.j2")).render(**context)
     path.write_text(html, encoding="utf-8")
+    if xlsx:
+        write_workbook(writer.frames, path.with_suffix(".xlsx"), currency=cur, kpi_type=cmap.kpi_type)
     return path
 
 
