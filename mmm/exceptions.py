@@ -56,6 +56,10 @@ class ScenarioError(MMMError, ValueError):
     """A budget scenario that cannot be optimised as asked."""
 
 
+class MissingDependencyError(MMMError, ImportError):
+    """An optional package a feature needs is not installed (the message says how to add it)."""
+
+
 class SavedResultError(MMMError, ValueError):
     """A saved result this mmm cannot load faithfully (newer format, mismatched features)."""
 

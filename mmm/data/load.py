@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import decimal
 import difflib
+import importlib
 import math
 import numbers
 import re
@@ -55,7 +56,13 @@ import pandas as pd
 
 from mmm.data.config import WEEKDAYS, ChannelMap, dict_to_toml
 from mmm.data.dataset import MMMDataset, build_xarray
-from mmm.exceptions import ConfigError, DataValidationError, list_dates, list_some
+from mmm.exceptions import (
+    ConfigError,
+    DataValidationError,
+    MissingDependencyError,
+    list_dates,
+    list_some,
+)
 
 __all__ = [
     "ChannelMapLike",
@@ -162,7 +169,8 @@ def read_sql(
         A ``SELECT`` statement, or a table name (``name`` or ``schema.name``).
     con
         A SQLAlchemy URL string (``"sqlite:///brand.db"``), a SQLAlchemy engine or
-        connection, or any DB-API 2 connection (``sqlite3``, ``duckdb``, ``psycopg``, …).
+        connection (these need ``pip install 'mediamix[sql]'``), or any DB-API 2 connection
+        (``sqlite3``, ``duckdb``, ``psycopg``, …), which needs no SQLAlchemy.
     channel_map
         A :class:`ChannelMap`, a path to its TOML file, or a dict.
 
@@ -568,7 +576,29 @@ def _daily_to_weekly(table: pd.DataFrame, cmap: ChannelMap, allow_partial: bool)
     return table.groupby(labels).agg(how)
 
 
+#: optional packages a reader needs: import name → (what needs it, the extra that installs it)
+OPTIONAL = {
+    "xlrd": ("Reading .xls (Excel 97-2003) files", "xls"),
+    "sqlalchemy": ("A SQLAlchemy URL or engine", "sql"),
+}
+
+
+def _require(module: str) -> Any:
+    """Import an optional package, or say what needs it and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        what, extra = OPTIONAL[module]
+        alt = " (or save the file as .xlsx)" if module == "xlrd" else " (or pass a DB-API connection)"
+        raise MissingDependencyError(
+            f"{what} needs the `{module}` package, which is not installed: "
+            f"pip install 'mediamix[{extra}]'{alt}."
+        ) from None
+
+
 def _read(path: Path, kind: str, **kw: Any) -> pd.DataFrame:
+    if kind == "excel" and path.suffix.lower() == ".xls":
+        _require("xlrd")
     try:
         if kind == "csv":
             return pd.read_csv(path, **kw)
@@ -595,20 +625,21 @@ _TABLE_NAME = re.compile(r"[^\W\d][\w$]*(\.[^\W\d][\w$]*)?")
 
 
 def _sql_frame(query_or_table: str, con: Any) -> pd.DataFrame:
-    import sqlalchemy as sa
-
     sql = query_or_table.strip()
     parts = sql.split(".") if _TABLE_NAME.fullmatch(sql) else []
+    # SQLAlchemy only for its own objects and URLs: a DB-API connection needs no SQLAlchemy
     if isinstance(con, str):
+        sa = _require("sqlalchemy")
         engine = sa.create_engine(con)
         try:
             return _sql_frame(query_or_table, engine)
         finally:
             engine.dispose()
-    if isinstance(con, sa.engine.Engine):
+    sa = _require("sqlalchemy") if type(con).__module__.startswith("sqlalchemy") else None
+    if sa is not None and isinstance(con, sa.engine.Engine):
         with con.connect() as conn:
             return _sql_frame(query_or_table, conn)
-    if isinstance(con, sa.engine.Connection):
+    if sa is not None and isinstance(con, sa.engine.Connection):
         if parts:
             sql = "SELECT * FROM " + ".".join(map(con.dialect.identifier_preparer.quote, parts))
         result = con.exec_driver_sql(sql)
