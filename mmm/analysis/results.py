@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xarray as xr
@@ -24,6 +24,9 @@ from mmm.analysis.persist import FORMAT_VERSION, jsonable
 from mmm.data.dataset import MMMDataset
 from mmm.model.design import Design
 from mmm.model.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from mmm.analysis.identify import Identifiability
 
 __all__ = ["ACCESSORS", "FORMAT_VERSION", "FitResult", "jsonable", "register_accessor"]
 
@@ -147,8 +150,8 @@ class FitResult:
 
         return diagnose(self)
 
-    def identifiability(self, draws: int = 500) -> Any:
-        """How far the data moved each channel's ROI from its prior (mmm.analysis.identify.Identifiability)."""
+    def identifiability(self, draws: int = 500) -> Identifiability:
+        """How far the data moved each channel's ROI from its prior."""
         from mmm.analysis.identify import identifiability
 
         return identifiability(self, draws=draws)
