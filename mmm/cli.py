@@ -159,6 +159,12 @@ def _add_fit(sub: Subparsers) -> None:
         action="store_true",
         help="print the effective model settings (with where each came from) and exit",
     )
+    p.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="also log the fit (settings, diagnostics, ROI, the run folder) to MLflow; needs "
+        "pip install 'mediamix[mlflow]' and uses MLFLOW_TRACKING_URI / MLFLOW_EXPERIMENT_NAME",
+    )
     _add_model_args(p)
     p.set_defaults(func=_cmd_fit)
 
@@ -208,7 +214,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if not args.out:
         print("error: mmm fit needs --out RUN (or --print-spec).", file=sys.stderr)
         return EXIT_ERROR
+    if args.mlflow:
+        from mmm.integrations import mlflow
+
+        mlflow.require()  # before the fit, not after it
     result, _ = _fit_and_write(ds, args, Path(args.out))
+    if args.mlflow:
+        print(f"logged to MLflow run {mlflow.log_run(result, args.out)}")
     print()
     print(
         result.roi()
