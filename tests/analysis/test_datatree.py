@@ -91,8 +91,8 @@ def test_arviz_summary_trace_ppc_and_loo_work_on_it() -> None:
     )
     assert {"r_hat", "ess_bulk"} <= set(table.columns)
 
-    trace = az.plot_trace(dt, var_names=["roi", "sigma"], backend="matplotlib")
-    ppc = az.plot_ppc_dist(dt, backend="matplotlib")
+    trace = az.plot_trace(dt, var_names=["roi", "sigma"])
+    ppc = az.plot_ppc_dist(dt)
     assert type(trace).__name__ == type(ppc).__name__ == "PlotCollection"
 
     with warnings.catch_warnings():
