@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mmm._checks import Checks
 from mmm.analysis.identify import MIN_DRAWS, Identifiability, identifiability
 from mmm.analysis.results import FitResult, jsonable
 from mmm.decisions.experiments import experiments
@@ -60,7 +61,10 @@ def identify_or_none(result: FitResult) -> Identifiability | None:
 
 
 def write_fit_tables(
-    result: FitResult, run: str | Path, ident: Any = None, diagnostics: Any = None
+    result: FitResult,
+    run: str | Path,
+    ident: Identifiability | None = None,
+    diagnostics: Checks | None = None,
 ) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
     run = Path(run)

@@ -1,8 +1,8 @@
 """Saved results load back identically in a fresh process, whatever `holidays` release is installed.
 
 The fresh process is a real subprocess (nothing cached from the fit). A `holidays` upgrade is
-simulated there by wrapping ``holidays.country_holidays`` so every holiday moves a week and
-one is renamed, as releases do when they correct a calendar.
+simulated there, after a first load, by wrapping ``holidays.country_holidays`` so every holiday
+moves a week and one is renamed, as releases do when they correct a calendar.
 """
 
 from __future__ import annotations
@@ -24,42 +24,44 @@ from mmm.exceptions import SavedResultError
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: run in a fresh interpreter: optionally "upgrade" holidays, load, print ROI and contributions
+#: run in a fresh interpreter: load and summarise, then "upgrade" holidays and do it again
 SCRIPT = r"""
-import json, os, sys
+import json, sys
 import pandas as pd
-if os.environ.get("UPGRADE_HOLIDAYS"):
-    import holidays
-    real = holidays.country_holidays
-    def upgraded(country, years=None, language=None, **kw):
-        cal = real(country, years=years, language=language, **kw)
-        out = {}
-        for day, name in cal.items():
-            name = "Spring Festival" if name == "Chinese New Year (Spring Festival)" else name
-            out[day + pd.Timedelta(days=7)] = name
-        return out
-    holidays.country_holidays = upgraded
 from mmm.analysis.results import FitResult
-try:
-    r = FitResult.load(sys.argv[1])
-except Exception as exc:
-    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
-    raise SystemExit(0)
-roi = r.roi().to_dataframe()
-print(json.dumps({
-    "roi": roi["roi_mean"].tolist(), "roi_upper": roi["roi_upper"].tolist(),
-    "contributions": r.contributions()["mean"].values.ravel().tolist(),
-    "holidays": [str(h) for h in r.design.holiday_names],
-    "saved_with": r.info["saved_with"], "format": r.info["format_version"],
-}))
+
+def summary(path):
+    try:
+        r = FitResult.load(path)
+    except Exception as exc:
+        return {"error": type(exc).__name__, "message": str(exc)}
+    roi = r.roi().to_dataframe()
+    return {
+        "roi": roi["roi_mean"].tolist(), "roi_upper": roi["roi_upper"].tolist(),
+        "contributions": r.contributions()["mean"].values.ravel().tolist(),
+        "holidays": [str(h) for h in r.design.holiday_names],
+        "saved_with": r.info["saved_with"], "format": r.info["format_version"],
+    }
+
+out = {"installed": summary(sys.argv[1])}
+import holidays
+real = holidays.country_holidays
+def upgraded(country, years=None, language=None, **kw):
+    cal = real(country, years=years, language=language, **kw)
+    out = {}
+    for day, name in cal.items():
+        name = "Spring Festival" if name == "Chinese New Year (Spring Festival)" else name
+        out[day + pd.Timedelta(days=7)] = name
+    return out
+holidays.country_holidays = upgraded
+out["upgraded"] = summary(sys.argv[1])
+print(json.dumps(out))
 """
 
 
-def _fresh(path: Path, upgrade: bool = False) -> dict:
+def _fresh(path: Path) -> dict:
+    """What a fresh process loads from ``path``: as installed, and after a `holidays` upgrade."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("UPGRADE_HOLIDAYS", None)
-    if upgrade:
-        env["UPGRADE_HOLIDAYS"] = "1"
     run = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, env=env
     )
@@ -67,10 +69,14 @@ def _fresh(path: Path, upgrade: bool = False) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def test_saved_result_round_trips_through_a_fresh_process(tmp_path: Path) -> None:
-    result = small_result()
+def test_saved_result_round_trips_through_a_fresh_process_and_a_holidays_upgrade(
+    tmp_path: Path,
+) -> None:
+    result = small_result()  # its channel map has holidays = "CN"
+    assert "Chinese New Year (Spring Festival)" in result.design.holiday_names
     result.save(tmp_path / "r")
-    got = _fresh(tmp_path / "r")
+    fresh = _fresh(tmp_path / "r")
+    got = fresh["installed"]
     roi = result.roi().to_dataframe()
     assert got["roi"] == roi["roi_mean"].tolist() and got["roi_upper"] == roi["roi_upper"].tolist()
     assert np.array_equal(got["contributions"], result.contributions()["mean"].values.ravel())
@@ -79,17 +85,9 @@ def test_saved_result_round_trips_through_a_fresh_process(tmp_path: Path) -> Non
     assert got["saved_with"]["holidays"] not in ("", "not installed")
     meta = json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))
     assert meta["info"]["versions"]["pymc"] == meta["versions"]["pymc"]  # fit time = save time
-
-
-def test_a_holidays_upgrade_does_not_change_a_loaded_result(tmp_path: Path) -> None:
-    result = small_result()  # its channel map has holidays = "CN"
-    assert "Chinese New Year (Spring Festival)" in result.design.holiday_names
-    result.save(tmp_path / "r")
-    want = result.roi().to_dataframe()["roi_mean"].tolist()
-    assert _fresh(tmp_path / "r")["roi"] == want
-    upgraded = _fresh(tmp_path / "r", upgrade=True)
-    assert upgraded["roi"] == want  # the stored holiday matrix, not the new calendar
-    assert upgraded["holidays"] == list(result.design.holiday_names)
+    # after the upgrade: the stored holiday matrix, not the new calendar
+    assert fresh["upgraded"]["roi"] == roi["roi_mean"].tolist()
+    assert fresh["upgraded"]["holidays"] == list(result.design.holiday_names)
 
 
 def test_old_format_recomputes_and_refuses_mismatched_holidays(tmp_path: Path) -> None:
@@ -100,8 +98,9 @@ def test_old_format_recomputes_and_refuses_mismatched_holidays(tmp_path: Path) -
     meta_path = tmp_path / "r" / "result.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta_path.write_text(json.dumps({**meta, "format_version": 1}), encoding="utf-8")
-    assert _fresh(tmp_path / "r")["roi"] == result.roi().to_dataframe()["roi_mean"].tolist()
-    upgraded = _fresh(tmp_path / "r", upgrade=True)
+    fresh = _fresh(tmp_path / "r")
+    assert fresh["installed"]["roi"] == result.roi().to_dataframe()["roi_mean"].tolist()
+    upgraded = fresh["upgraded"]
     assert upgraded["error"] == "SavedResultError"
     assert "Chinese New Year (Spring Festival)" in upgraded["message"]
     assert "Spring Festival" in upgraded["message"] and "holidays" in upgraded["message"]

@@ -137,13 +137,13 @@ def test_print_spec_shows_values_and_where_they_came_from(
     assert not (tmp_path / "RUN").exists()
 
 
-def test_library_fit_uses_the_maps_model_table_and_warns_when_a_spec_overrides_it() -> None:
-    from conftest import channel_map_dict, weekly_frame
-
+def test_library_fit_uses_the_maps_model_table_and_warns_when_a_spec_overrides_it(
+    weekly_df: Any, cmap_dict: dict[str, Any]
+) -> None:
     from mmm.data.load import from_dataframe
 
-    cmap = {**channel_map_dict(), "model": {"trend": "none", "fourier_modes": 0}}
-    ds = from_dataframe(weekly_frame(60), cmap)
+    cmap = {**cmap_dict, "model": {"trend": "none", "fourier_modes": 0}}
+    ds = from_dataframe(weekly_df, cmap)
     assert MediaMixModel().spec_for(ds) == ModelSpec(trend="none", fourier_modes=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
