@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -105,7 +106,18 @@ def baseline_rows(
     ctrl = (controls - mean.values) / sd.values if controls.shape[-1] else np.zeros((len(dates), ds.n_geos, 0))
     country = result.spec.holidays or ds.channel_map.holidays
     if design.holidays.shape[1] and country:
-        hol_all, names = holiday_features(dates, country, ds.frequency)
+        # over the data and the future together: a holiday counts when it recurs in the whole
+        # span (a 13-week window alone holds most holidays once, and would drop them)
+        span, names = holiday_features(ds.dates.append(dates), country, ds.frequency)
+        hol_all = span[-len(dates) :]
+        unknown = [h for h in design.holiday_names if h not in names]
+        if unknown:
+            warnings.warn(
+                f"The installed `holidays` package does not list {list_some(unknown)} (the fit "
+                f"had them); they count as absent in the forecast from {dates[0].date()}.",
+                UserWarning,
+                stacklevel=3,
+            )
         hol = np.column_stack(
             [
                 hol_all[:, names.index(h)] if h in names else np.zeros(len(dates))

@@ -463,8 +463,8 @@ def recommendation(row: Mapping[str, Any]) -> str:
     if row["metric"] == "roi":
         return (
             f"Run a lift test on {row['channel']} (see experiments.csv for the spend change and "
-            "duration) and refit with its result; until then the optimiser keeps its budget "
-            "within tight bounds."
+            "duration) and refit with its result (mmm fit --lift-tests tests.csv); until then "
+            "the optimiser keeps its budget within tight bounds."
         )
     return (
         f"Treat {row['channel']}'s contribution as indicative; an experiment (pausing it for a "

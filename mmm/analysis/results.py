@@ -9,27 +9,26 @@ small. Save/load uses netCDF + JSON + TOML, never pickle.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from mmm._checks import Checks
-from mmm.analysis import attribution
-from mmm.data.config import ChannelMap
+from mmm.analysis import attribution, persist
+from mmm.analysis.persist import FORMAT_VERSION, jsonable
 from mmm.data.dataset import MMMDataset
-from mmm.exceptions import DataValidationError
 from mmm.model.design import Design
 from mmm.model.spec import ModelSpec
 
-#: 2: data and parameters carry a region axis (mmm 0.2)
-FORMAT_VERSION = 2
+if TYPE_CHECKING:
+    from mmm.analysis.identify import Identifiability
+
+__all__ = ["ACCESSORS", "FORMAT_VERSION", "FitResult", "jsonable", "register_accessor"]
 
 #: accessor name → factory taking a FitResult, filled in by higher layers (see :func:`register_accessor`)
 ACCESSORS: dict[str, Callable[[FitResult], Any]] = {}
@@ -59,10 +58,16 @@ class FitResult:
     dataset: MMMDataset
     spec: ModelSpec
     info: dict[str, Any] = field(default_factory=dict)
+    #: the baseline features the model was fitted with (see :mod:`mmm.analysis.persist`);
+    #: None: recompute them from the dataset and spec
+    features: xr.Dataset | None = None
 
     # ------------------------------------------------------------------ basics
     @cached_property
     def design(self) -> Design:
+        """The model's constant arrays; baseline features as fitted when ``features`` is set."""
+        if self.features is not None:
+            return persist.restore_design(self.dataset, self.spec, self.features)
         return Design.build(self.dataset, self.spec)
 
     @property
@@ -154,11 +159,28 @@ class FitResult:
 
         return diagnose(self)
 
-    def identifiability(self, draws: int = 500) -> Any:
-        """How far the data moved each channel's ROI from its prior (mmm.analysis.identify.Identifiability)."""
+    def identifiability(self, draws: int = 500) -> Identifiability:
+        """How far the data moved each channel's ROI from its prior."""
         from mmm.analysis.identify import identifiability
 
         return identifiability(self, draws=draws)
+
+    # ------------------------------------------------------------------ ArviZ
+    def to_datatree(
+        self, *, log_likelihood: bool = True, posterior_predictive: bool = True
+    ) -> xr.DataTree:
+        """The fit as an ArviZ 1.x ``xarray.DataTree`` (the ``idata`` of PyMC users).
+
+        Groups: posterior, sample_stats, observed_data, constant_data, and (computed from
+        the posterior) posterior_predictive and log_likelihood; see
+        :mod:`mmm.analysis.datatree`. So ``az.summary(dt)``, ``az.plot_trace(dt)``,
+        ``az.plot_ppc_dist(dt)`` and ``az.loo(dt)`` work on it.
+        """
+        from mmm.analysis.datatree import to_datatree
+
+        return to_datatree(
+            self, log_likelihood=log_likelihood, posterior_predictive=posterior_predictive
+        )
 
     # ------------------------------------------------------------------ presentation
     def summary(self) -> pd.DataFrame:
@@ -214,83 +236,24 @@ class FitResult:
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> Path:
-        """Write the result to ``directory`` (netCDF for arrays, JSON/TOML for the rest)."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        enc = {v: {"zlib": True, "complevel": 4} for v in self.posterior.data_vars}
-        self.posterior.to_netcdf(d / "posterior.nc", engine="h5netcdf", encoding=enc)
-        stats = self.sample_stats
-        if len(stats.data_vars):
-            stats = stats.assign(
-                {k: v.astype("int8") for k, v in stats.data_vars.items() if v.dtype == bool}
-            )
-            stats.to_netcdf(
-                d / "sample_stats.nc",
-                engine="h5netcdf",
-                encoding={v: {"zlib": True} for v in stats.data_vars},
-            )
-        data = self.dataset.data.copy()
-        data = data.assign_coords(
-            social=data["social"].astype("int8"), has_cost=data["has_cost"].astype("int8")
-        )
-        data.to_netcdf(d / "data.nc", engine="h5netcdf")
-        (d / "channel_map.toml").write_text(self.dataset.channel_map.to_toml(), encoding="utf-8")
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "spec": self.spec.to_dict(),
-            "info": jsonable(self.info),
-        }
-        (d / "result.json").write_text(
-            json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-        return d
+        """Write the result to ``directory`` (netCDF for arrays, JSON/TOML for the rest).
+
+        Besides the posterior and the data it stores the baseline features the model was
+        fitted with (holidays, Fourier terms, trend), the result format version and the
+        library versions, so that :meth:`load` gives the same numbers in any later process.
+        """
+        return persist.save(self, directory)
 
     @classmethod
     def load(cls, directory: str | Path) -> FitResult:
-        """Read a result written by :meth:`save`."""
-        d = Path(directory)
-        if not (d / "result.json").exists():
-            raise FileNotFoundError(
-                f"{str(d)!r} holds no saved FitResult (result.json is missing)."
-            )
-        meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
-        version = meta.get("format_version")
-        if version != FORMAT_VERSION:
-            raise DataValidationError(
-                f"{str(d)!r} was saved in result format {version} (this mmm reads format "
-                f"{FORMAT_VERSION}: since mmm 0.2 every array has a region axis); refit the data "
-                "with this version, or load it with the mmm version that saved it."
-            )
-        posterior = xr.load_dataset(d / "posterior.nc", engine="h5netcdf")
-        stats = (
-            xr.load_dataset(d / "sample_stats.nc", engine="h5netcdf")
-            if (d / "sample_stats.nc").exists()
-            else xr.Dataset()
-        )
-        if "diverging" in stats:
-            stats["diverging"] = stats["diverging"].astype(bool)
-        data = xr.load_dataset(d / "data.nc", engine="h5netcdf")
-        data = data.assign_coords(
-            social=data["social"].astype(bool), has_cost=data["has_cost"].astype(bool)
-        )
-        for c in ("channel", "control", "media", "platform", "geo", "level"):
-            if c in data.coords:
-                data = data.assign_coords({c: data[c].astype(str)})
-        cmap = ChannelMap.from_toml((d / "channel_map.toml").read_text(encoding="utf-8"))
-        dataset = MMMDataset(data, cmap)
-        return cls(
-            posterior, stats, dataset, ModelSpec.from_dict(meta["spec"]), meta.get("info", {})
-        )
+        """Read a result written by :meth:`save` (or by mmm 0.2, result format 1).
 
+        ``info["saved_with"]`` holds the library versions recorded when it was saved.
 
-def jsonable(obj: Any) -> Any:
-    """Plain JSON-safe values: str keys, lists, Python scalars, and None for NaN/inf."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
+        Raises
+        ------
+        SavedResultError
+            A newer result format than this mmm reads (upgrade mmm), or baseline features
+            that no longer match the posterior (format 1 after a ``holidays`` upgrade).
+        """
+        return cls(**persist.load(directory))

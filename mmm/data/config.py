@@ -18,9 +18,13 @@ The map is a small TOML file (parsed with the standard library's ``tomllib``)::
     driven_by = ["weibo", "wechat_posts"]
     [controls]
     columns = ["price_index"]
+    [model]                  # optional: model and sampler settings (ModelSpec field names)
+    trend = "piecewise"
+    target_accept = 0.95
 
 This module is the one place that knows the schema; everything else receives a
-validated :class:`ChannelMap`.
+validated :class:`ChannelMap`. The ``[model]`` values are checked for type here and for
+range by :class:`mmm.model.spec.ModelSpec` (``ModelSpec.from_channel_map``).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ TOP_KEYS = {
     "population": "region population: a column name, or a [population] table of region = number",
     "channels": "one [channels.NAME] table per channel",
     "controls": "[controls] table with `columns` and optional `holidays`",
+    "model": "[model] table of model and sampler settings (see MODEL_KEYS)",
 }
 CHANNEL_KEYS = {
     "media": "paid | owned | earned (required)",
@@ -71,6 +76,29 @@ LEVELS = ("regional", "national")
 CONTROL_KEYS = {
     "columns": "list of control columns (price, promotions, …)",
     "holidays": 'country code for holiday regressors from the `holidays` package, e.g. "CN"',
+}
+#: keys of the ``[model]`` table: ModelSpec field names → (kind, what it sets); the defaults
+#: live in :class:`mmm.model.spec.ModelSpec` only (``mmm fit --print-spec`` shows them)
+MODEL_KEYS: dict[str, tuple[str, str]] = {
+    "adstock": ("str", "carry-over transform of every channel (a channel's own `adstock` wins)"),
+    "saturation": ("str", "saturation transform of every channel (a channel's own wins)"),
+    "max_lag": ("int", "longest carry-over in periods (a channel's own `max_lag` wins)"),
+    "roi_prior": ("prior", "[median, sigma] of the ROI prior of channels with a cost"),
+    "share_prior": ("prior", "[median, sigma] of the share-of-KPI prior of channels without"),
+    "trend": ("str", '"linear", "piecewise" or "none"'),
+    "n_changepoints": ("int", "changepoints of a piecewise trend"),
+    "fourier_modes": ("int", "yearly Fourier modes of the seasonality (0: none)"),
+    "likelihood": ("str", '"lognormal" (multiplicative noise) or "normal"'),
+    "holdout_periods": ("int", "last periods kept out of the fit to measure forecasts"),
+    "sampler": ("str", '"nutpie", "pymc" or "numpyro"'),
+    "method": ("str", '"mcmc", or "map" for an APPROXIMATE preview'),
+    "chains": ("int", "MCMC chains"),
+    "draws": ("int", "draws per chain"),
+    "tune": ("int", "tuning steps per chain"),
+    "seed": ("int", "random seed"),
+    "national_effect": ("bool", "regional fits: a weekly effect shared by every region (true/false)"),
+    "geo_spread": ("float", "regional fits: scale of how far a region's log-ROI may sit from the national one"),
+    "target_accept": ("float", "NUTS target acceptance rate in (0, 1); higher: smaller steps"),
 }
 FREQUENCIES = ("D", "W", "M")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -150,6 +178,8 @@ class ChannelMap:
     population: str | None = None
     #: … or a table region → population
     population_table: Mapping[str, float] | None = None
+    #: the ``[model]`` table: ModelSpec settings by field name (type-checked, see MODEL_KEYS)
+    model: Mapping[str, Any] = field(default_factory=dict, hash=False)
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ construction
@@ -274,6 +304,7 @@ class ChannelMap:
             geo=geo,
             population=population,
             population_table=population_table,
+            model=model_section(raw.get("model", {}), where),
         )
 
     # ------------------------------------------------------------------ accessors
@@ -327,6 +358,10 @@ class ChannelMap:
         out["controls"] = ctrl
         if self.population_table is not None:
             out["population"] = dict(self.population_table)
+        if self.model:
+            out["model"] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.model.items()
+            }
         return out
 
     def to_toml(self) -> str:
@@ -482,6 +517,44 @@ def _prior(spec: Mapping[str, Any], key: str, ctx: str) -> tuple[float, float] |
             "both positive, e.g. [1.5, 0.7]."
         )
     return (float(val[0]), float(val[1]))
+
+
+def model_section(section: Any, where: str = "(dict)") -> dict[str, Any]:
+    """The ``[model]`` table, type-checked against :data:`MODEL_KEYS` (priors become tuples).
+
+    Ranges and allowed names are checked by ``ModelSpec`` when the spec is built from the map.
+
+    >>> model_section({"trend": "none", "roi_prior": [1.5, 0.5]})
+    {'trend': 'none', 'roi_prior': (1.5, 0.5)}
+    """
+    ctx = f"[model] of channel map {where}"
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"In {ctx}: expected a table of settings, got {section!r}.")
+    unknown = [k for k in section if k not in MODEL_KEYS]
+    if unknown:
+        allowed = "; ".join(f"{k} ({kind}): {what}" for k, (kind, what) in MODEL_KEYS.items())
+        raise ConfigError(
+            f"Unknown key(s) {list_some(unknown)} in {ctx}. Allowed keys — {allowed}."
+        )
+    out: dict[str, Any] = {}
+    for key, val in section.items():
+        kind = MODEL_KEYS[key][0]
+        if kind == "prior":
+            out[key] = _prior(section, key, ctx)
+            continue
+        ok = {
+            "str": isinstance(val, str),
+            "int": isinstance(val, int) and not isinstance(val, bool),
+            "float": isinstance(val, int | float) and not isinstance(val, bool),
+            "bool": isinstance(val, bool),
+        }[kind]
+        if not ok:
+            example = {"str": '"text"', "int": "an integer", "float": "a number", "bool": "true or false"}[kind]
+            raise ConfigError(
+                f"In {ctx}: {key} = {val!r}; expected {example} ({MODEL_KEYS[key][1]})."
+            )
+        out[key] = float(val) if kind == "float" else val
+    return out
 
 
 def _holiday_country(code: Any, where: str) -> str:

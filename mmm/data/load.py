@@ -153,7 +153,8 @@ def read_sql(
         A ``SELECT`` statement, or a table name (``name`` or ``schema.name``).
     con
         A SQLAlchemy URL string (``"sqlite:///brand.db"``), a SQLAlchemy engine or
-        connection, or any DB-API 2 connection (``sqlite3``, ``duckdb``, ``psycopg``, …).
+        connection (these need ``pip install 'mediamix[sql]'``), or any DB-API 2 connection
+        (``sqlite3``, ``duckdb``, ``psycopg``, …), which needs no SQLAlchemy.
     channel_map
         A :class:`ChannelMap`, a path to its TOML file, or a dict.
 

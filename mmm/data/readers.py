@@ -6,6 +6,7 @@ for every source.
 
 from __future__ import annotations
 
+import importlib
 import re
 import zipfile
 from pathlib import Path
@@ -13,7 +14,26 @@ from typing import Any
 
 import pandas as pd
 
-from mmm.exceptions import DataValidationError
+from mmm.exceptions import DataValidationError, MissingDependencyError
+
+#: optional packages a reader needs: import name → (what needs it, the extra that installs it)
+OPTIONAL = {
+    "xlrd": ("Reading .xls (Excel 97-2003) files", "xls"),
+    "sqlalchemy": ("A SQLAlchemy URL or engine", "sql"),
+}
+
+
+def _require(module: str) -> Any:
+    """Import an optional package, or say what needs it and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        what, extra = OPTIONAL[module]
+        alt = " (or save the file as .xlsx)" if module == "xlrd" else " (or pass a DB-API connection)"
+        raise MissingDependencyError(
+            f"{what} needs the `{module}` package, which is not installed: "
+            f"pip install 'mediamix[{extra}]'{alt}."
+        ) from None
 
 #: file suffix → reader used by :func:`mmm.data.load.load` and :func:`read_frame`
 SUFFIXES = {
@@ -41,6 +61,8 @@ def read_frame(source: str | Path, **kw: Any) -> pd.DataFrame:
 
 
 def read_file(path: Path, kind: str, **kw: Any) -> pd.DataFrame:
+    if kind == "excel" and path.suffix.lower() == ".xls":
+        _require("xlrd")
     try:
         if kind == "csv":
             return pd.read_csv(path, **kw)
@@ -63,20 +85,21 @@ _TABLE_NAME = re.compile(r"[^\W\d][\w$]*(\.[^\W\d][\w$]*)?")
 
 
 def sql_frame(query_or_table: str, con: Any) -> pd.DataFrame:
-    import sqlalchemy as sa
-
     sql = query_or_table.strip()
     parts = sql.split(".") if _TABLE_NAME.fullmatch(sql) else []
+    # SQLAlchemy only for its own objects and URLs: a DB-API connection needs no SQLAlchemy
     if isinstance(con, str):
+        sa = _require("sqlalchemy")
         engine = sa.create_engine(con)
         try:
             return sql_frame(query_or_table, engine)
         finally:
             engine.dispose()
-    if isinstance(con, sa.engine.Engine):
+    sa = _require("sqlalchemy") if type(con).__module__.startswith("sqlalchemy") else None
+    if sa is not None and isinstance(con, sa.engine.Engine):
         with con.connect() as conn:
             return sql_frame(query_or_table, conn)
-    if isinstance(con, sa.engine.Connection):
+    if sa is not None and isinstance(con, sa.engine.Connection):
         if parts:
             sql = "SELECT * FROM " + ".".join(map(con.dialect.identifier_preparer.quote, parts))
         result = con.exec_driver_sql(sql)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from mmm.exceptions import ConfigError
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, Prior
+
+if TYPE_CHECKING:
+    from mmm.data.config import ChannelMap
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
 Method = Literal["mcmc", "map"]
@@ -177,6 +180,29 @@ class ModelSpec:
     def replace(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @classmethod
+    def from_channel_map(cls, channel_map: ChannelMap, **overrides: Any) -> ModelSpec:
+        """The spec a channel map asks for: defaults, then its ``[model]`` table, then ``overrides``.
+
+        This is how ``mmm fit`` builds its spec (command-line flags are the overrides), so a
+        notebook gets the same model with ``ModelSpec.from_channel_map(ds.channel_map)``.
+
+        Examples
+        --------
+        >>> from mmm.data.config import ChannelMap
+        >>> cmap = ChannelMap.from_dict({"date": "week", "kpi": "revenue",
+        ...     "channels": {"tv": {"media": "paid", "spend": "tv_spend"}},
+        ...     "model": {"trend": "none", "draws": 500}})
+        >>> spec = ModelSpec.from_channel_map(cmap, draws=200)
+        >>> spec.trend, spec.draws, spec.tune
+        ('none', 200, 1000)
+        """
+        try:
+            base = cls(**dict(channel_map.model))
+        except ConfigError as exc:
+            raise ConfigError(f"In the channel map's [model] table: {exc}") from None
+        return base.replace(**overrides)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

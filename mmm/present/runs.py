@@ -12,7 +12,11 @@ scripts and spreadsheets can read without Python:
 - ``diagnostics.json`` — every check with status, message, recommendation and numbers,
   including how well the data identify each channel (prior vs posterior);
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
-  tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior).
+  tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior);
+- ``allocation.csv`` / ``allocation.json`` — the budget plan of ``mmm optimize``, which
+  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise.
+
+Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese channel names.
 """
 
 from __future__ import annotations
@@ -24,9 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mmm._checks import Checks
 from mmm.analysis.identify import MIN_DRAWS, Identifiability, identifiability
 from mmm.analysis.results import FitResult, jsonable
 from mmm.decisions.experiments import experiments
+from mmm.decisions.optimize import Allocation
+from mmm.exceptions import ConfigError
+from mmm.present import text as T
+
+#: encoding of every CSV in a run directory: UTF-8 with a byte-order mark (Excel reads it as UTF-8)
+CSV_ENCODING = "utf-8-sig"
 
 ROI_COLUMNS = [
     "channel",
@@ -55,7 +66,10 @@ def identify_or_none(result: FitResult) -> Identifiability | None:
 
 
 def write_fit_tables(
-    result: FitResult, run: str | Path, ident: Any = None, diagnostics: Any = None
+    result: FitResult,
+    run: str | Path,
+    ident: Identifiability | None = None,
+    diagnostics: Checks | None = None,
 ) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
     run = Path(run)
@@ -67,15 +81,17 @@ def write_fit_tables(
         "contributions": run / "contributions.csv",
         "diagnostics": run / "diagnostics.json",
     }
-    roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(paths["roi"], index=False)
+    roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(
+        paths["roi"], index=False, encoding=CSV_ENCODING
+    )
     panel = result.dataset.is_panel
     contrib = result.contributions(geo=panel).to_dataframe().reset_index()
-    contrib.to_csv(paths["contributions"], index=False)
+    contrib.to_csv(paths["contributions"], index=False, encoding=CSV_ENCODING)
     if panel:
         paths["roi_by_geo"] = run / "roi_by_geo.csv"
         by_geo = result.roi(by="geo").to_dataframe().reset_index()
         by_geo["social"] = by_geo["social"].astype(bool)
-        by_geo[list(GEO_ROI_COLUMNS)].to_csv(paths["roi_by_geo"], index=False)
+        by_geo[list(GEO_ROI_COLUMNS)].to_csv(paths["roi_by_geo"], index=False, encoding=CSV_ENCODING)
     diag = (diagnostics or result.diagnostics()).to_dict()
     diag["approximate"] = result.is_approximate
     if ident is not None:
@@ -104,12 +120,47 @@ def write_identifiability(
     run.mkdir(parents=True, exist_ok=True)
     ident = ident or identifiability(result)
     paths = {"identifiability": run / "identifiability.csv", "experiments": run / "experiments.csv"}
-    ident.table.to_csv(paths["identifiability"], index=False)
+    ident.table.to_csv(paths["identifiability"], index=False, encoding=CSV_ENCODING)
     if ident.by_geo is not None:
         paths["identifiability_by_geo"] = run / "identifiability_by_geo.csv"
-        ident.by_geo.to_csv(paths["identifiability_by_geo"], index=False)
-    experiments(result, ident, target=target).to_csv(paths["experiments"], index=False)
+        ident.by_geo.to_csv(paths["identifiability_by_geo"], index=False, encoding=CSV_ENCODING)
+    experiments(result, ident, target=target).to_csv(
+        paths["experiments"], index=False, encoding=CSV_ENCODING
+    )
     return paths
+
+
+def saved_plan(result: FitResult, run: str | Path) -> Allocation | None:
+    """The budget plan ``mmm optimize`` saved in ``run`` for this fit, or None when there is none.
+
+    Raises
+    ------
+    ConfigError
+        When the saved plan was optimised on another fit (the run was refitted since):
+        showing it would present an old plan as this fit's.
+    """
+    path = Path(run) / "allocation.json"
+    if not path.exists():
+        return None
+    saved_for = json.loads(path.read_text(encoding="utf-8")).get("fit_id")
+    fit_id = result.info.get("fit_id")
+    if saved_for is not None and fit_id is not None and saved_for != fit_id:
+        raise ConfigError(
+            f"{str(path)!r} holds a plan optimised on an earlier fit; the run was refitted since. "
+            "Run `mmm optimize RUN` again, or pass --replan to `mmm report`."
+        )
+    return Allocation.load(run)
+
+
+def plan_note(allocation: Allocation, source: str, run: str | Path | None = None) -> str:
+    """One line saying which plan a report shows: ``source`` is "saved", "new" or "replanned"."""
+    locked = allocation.table.loc[allocation.table["locked"].astype(bool), "channel"]
+    lock = T.fill(T.PLAN_LOCKED, channels=T.join_names(list(locked))) if len(locked) else ""
+    if source == "saved":
+        path = Path(run or ".") / "allocation.json"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        return T.fill(T.PLAN_SAVED, file=str(path), when=when, locked=lock)
+    return T.fill(T.PLAN_REPLANNED if source == "replanned" else T.PLAN_NEW, locked=lock)
 
 
 @dataclass

@@ -92,7 +92,8 @@ FAIL_BANNER_DETAIL = (
 APPROX_BANNER = "APPROXIMATE — a quick point estimate (MAP), not a full Bayesian fit."
 APPROX_BANNER_DETAIL = (
     "Intervals and probabilities are not available and every number may be off. "
-    "Refit with full sampling (method='mcmc') before using ROI or budget advice."
+    "Refit with full sampling (method='mcmc': mmm fit without --method map, or method = \"mcmc\" "
+    "under [model] in the channel map) before using ROI or budget advice."
 )
 
 # ---------------------------------------------------------------------- identifiability
@@ -259,6 +260,14 @@ PLAN_INTRO = (
 PLAN_NONE = "No budget plan was computed for this report. Run mmm optimize on the fit (or mmm.decisions.optimize.optimize_budget(result, BudgetScenario()) in Python) and pass the allocation to the report to fill this section."
 PLAN_UPLIFT = "Expected change in {kpi}: {uplift} (90% interval {lo} to {hi}); probability that the plan beats the current split: {prob}."
 PLAN_SOLVER = "The optimiser did not report success: {message}"
+#: which plan the section shows (``mmm report``): the one saved by ``mmm optimize``, or a new one
+PLAN_SAVED = (
+    "This is the plan saved by mmm optimize ({file}, written {when}){locked}. "
+    "mmm report --replan re-optimises it."
+)
+PLAN_NEW = "This plan was optimised for this report{locked}; the run directory held no saved plan."
+PLAN_REPLANNED = "This plan was re-optimised for this report (mmm report --replan){locked}."
+PLAN_LOCKED = "; kept at current spend: {channels}"
 PLAN_CAVEATS = "Caveats of this plan:"
 PLAN_EVIDENCE_NOTE = (
     "Evidence is how well the data pins down each channel's ROI (see section "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ import pandas as pd
 from mmm._format import iso, money, probability
 from mmm.analysis.identify import PRIOR
 from mmm.decisions.optimize.policy import MAX_CHANGE, annotate_moves
+from mmm.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
@@ -41,6 +42,8 @@ IDENT_COLUMNS = ("identifiability", "evidence")
 ALL_GEOS = "all"
 #: the report section that lists the lift tests to run (caveats point to it)
 TEST_SECTION = "What to test next quarter"
+#: what ``allocation.json`` must hold for :meth:`Allocation.load`
+SAVED_KEYS = ("channels", "groups", "window", "uplift", "weekly", "uplift_draws", "solver")
 
 
 # ---------------------------------------------------------------------- allocation
@@ -94,6 +97,64 @@ class Allocation:
         """The per-channel table (a copy)."""
         return self.table.copy()
 
+    @classmethod
+    def load(cls, run_dir: str | Path) -> Allocation:
+        """The plan :func:`write_allocation` saved in ``run_dir`` (read from ``allocation.json``).
+
+        Writing the loaded plan again gives the same files. ``allocation.csv`` is a copy for
+        spreadsheets; editing it does not change the plan.
+
+        Raises
+        ------
+        FileNotFoundError
+            When ``run_dir`` holds no ``allocation.json``.
+        ConfigError
+            When the file lacks what a plan needs (it was written by an mmm before 0.3 or
+            edited by hand): rerun ``mmm optimize`` to write it again.
+        """
+        path = Path(run_dir) / "allocation.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{str(path)!r} does not exist: no saved budget plan.")
+        d = json.loads(path.read_text(encoding="utf-8"))
+        missing = [k for k in SAVED_KEYS if k not in d]
+        if missing:
+            raise ConfigError(
+                f"{str(path)!r} lacks {', '.join(missing)}: it was written by an older mmm or "
+                "edited by hand. Rerun `mmm optimize RUN` (or pass --replan to `mmm report`)."
+            )
+        weekly = d["weekly"]
+        dates = pd.DatetimeIndex(pd.to_datetime(weekly["dates"]), name="date")
+        win, up = d["window"], d["uplift"]
+        return cls(
+            table=_frame(d["channels"], bool_columns=("social", "locked")),
+            start=pd.Timestamp(win["start"]),
+            end=pd.Timestamp(win["end"]),
+            weeks=int(win["weeks"]),
+            budget=_float(d["budget"]),
+            objective=d["objective"],
+            risk=d["risk"],
+            revenue_current=_untrio(d["revenue_current"]),
+            revenue_recommended=_untrio(d["revenue_recommended"]),
+            uplift_mean=_float(up["mean"]),
+            uplift_lower=_float(up["lower"]),
+            uplift_upper=_float(up["upper"]),
+            prob_improvement=_float(d["prob_improvement"]),
+            uplift_draws=np.array([_float(v) for v in d["uplift_draws"]]),
+            group_totals=_frame(d["groups"]),
+            solver=d["solver"],
+            headline=d["headline"],
+            weekly_current=pd.DataFrame(weekly["current"], index=dates),
+            weekly_recommended=pd.DataFrame(weekly["recommended"], index=dates),
+            currency=d["currency"],
+            mode=d["mode"],
+            margin=d["margin"],
+            profit_uplift=None if d["profit_uplift"] is None else _untrio(d["profit_uplift"]),
+            prob=float(up["prob"]),
+            caveats=tuple(d["caveats"]),
+            by_geo=None if d.get("regions") is None
+            else _frame(d["regions"], bool_columns=("locked", "national")),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary: window, totals, revenue, uplift, probability, solver, groups, channels."""
         t = self.table
@@ -117,10 +178,9 @@ class Allocation:
             "solver": {k: _num(v) if isinstance(v, float) else v for k, v in self.solver.items()},
             "headline": self.headline,
             "caveats": list(self.caveats),
-            "groups": json.loads(self.group_totals.to_json(orient="records", force_ascii=False)),
-            "channels": json.loads(t.to_json(orient="records", force_ascii=False)),
-            "regions": None if self.by_geo is None
-            else json.loads(self.by_geo.to_json(orient="records", force_ascii=False)),
+            "groups": _records(self.group_totals),
+            "channels": _records(t),
+            "regions": None if self.by_geo is None else _records(self.by_geo),
         }
 
     def _formatted(self) -> pd.DataFrame:
@@ -166,6 +226,38 @@ def _num(v: Any) -> float | None:
 
 def _trio(v: Sequence[float]) -> dict[str, float | None]:
     return {k: _num(x) for k, x in zip(("mean", "lower", "upper"), v, strict=True)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows with full float precision (NaN as None), so a saved plan loads back exactly."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
+        if isinstance(v, int | float | np.integer | np.floating):
+            return _num(v)
+        return v if v is None else str(v)
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _float(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _untrio(d: Mapping[str, float | None]) -> tuple[float, float, float]:
+    return (_float(d["mean"]), _float(d["lower"]), _float(d["upper"]))
+
+
+def _frame(records: list[dict[str, Any]], bool_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A table from JSON records: None back to NaN in number columns, flags back to bool."""
+    frame = pd.DataFrame.from_records(records)
+    for col in frame.columns:
+        if col in bool_columns:
+            frame[col] = frame[col].astype(bool)
+        elif frame[col].map(lambda v: v is None or isinstance(v, int | float)).all():
+            frame[col] = frame[col].astype(float)
+    return frame
 
 
 # ---------------------------------------------------------------------- wording
@@ -370,12 +462,19 @@ def _by_geo(
     return pd.DataFrame(rows)
 
 
-def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
+def write_allocation(
+    allocation: Allocation, run_dir: str | Path, fit_id: str | None = None
+) -> dict[str, Path]:
     """Write ``allocation.csv`` (per channel, spend totals over the window) and ``allocation.json``.
 
-    The CSV has the columns of ``CSV_COLUMNS`` then ``IDENT_COLUMNS``; the JSON is
-    :meth:`Allocation.to_dict` (planning window, totals, expected revenue and uplift with
-    90% intervals, probability of improvement, solver status and notes, headline, caveats).
+    The CSV (UTF-8 with a byte-order mark, so Excel shows Chinese channel names) has the
+    columns of ``CSV_COLUMNS`` then ``IDENT_COLUMNS``; the JSON is :meth:`Allocation.to_dict`
+    (planning window, totals, expected revenue and uplift with 90% intervals, probability of
+    improvement, solver status and notes, headline, caveats) plus ``weekly`` (both plans per
+    period) and ``uplift_draws`` (one per posterior sample), so that :meth:`Allocation.load`
+    reads the whole plan back. ``fit_id`` (``FitResult.info["fit_id"]``) records which fit
+    the plan was optimised on, so that a plan left over from an earlier fit is not mistaken
+    for one of the current fit.
 
     Returns
     -------
@@ -391,7 +490,17 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
         regional = allocation.by_geo.drop(columns=["locked", "national"])
         table = pd.concat([regional, table.assign(geo=ALL_GEOS)], ignore_index=True)
         table = table[["geo", *cols]]
-    table.to_csv(paths["csv"], index=False, encoding="utf-8")
-    text = json.dumps(allocation.to_dict(), indent=2, ensure_ascii=False)
+    table.to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+    saved = allocation.to_dict()
+    wc, wr = allocation.weekly_current, allocation.weekly_recommended
+    saved["weekly"] = {
+        "dates": [iso(d) for d in wc.index],
+        "current": {str(c): [_num(v) for v in wc[c]] for c in wc.columns},
+        "recommended": {str(c): [_num(v) for v in wr[c]] for c in wr.columns},
+    }
+    saved["uplift_draws"] = [_num(v) for v in np.asarray(allocation.uplift_draws).ravel()]
+    if fit_id is not None:
+        saved["fit_id"] = fit_id
+    text = json.dumps(saved, indent=2, ensure_ascii=False)
     paths["json"].write_text(text, encoding="utf-8")
     return paths

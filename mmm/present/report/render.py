@@ -1,9 +1,10 @@
-"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript) and CSVs.
+"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript), CSVs, xlsx.
 
 :func:`build` computes every section's data (:mod:`mmm.present.sections`), draws the
 charts (:mod:`mmm.present.plotting`) as inline SVG with text kept as text, fills the Jinja2
 template with autoescaping on (every user string — channel names, titles, brand — is
-escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML.
+escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML, and all of them
+as sheets of ``<stem>.xlsx``.
 
 The page loads nothing: no script, no web font, no external stylesheet or image, so it
 opens offline and prints to PDF from a browser (one section per page).
@@ -26,6 +27,7 @@ from mmm.present import evidence as EV
 from mmm.present import plotting
 from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.export import write_workbook
 from mmm.present.report.blocks import (
     Block,
     Fmt,
@@ -53,9 +55,15 @@ class _Page:
     """Turns :class:`~mmm.present.sections.ReportData` into sections of blocks."""
 
     def __init__(
-        self, data: S.ReportData, result: FitResult, writer: Writer, currency: str
+        self,
+        data: S.ReportData,
+        result: FitResult,
+        writer: Writer,
+        currency: str,
+        plan_note: str | None = None,
     ) -> None:
         self.d = data
+        self.plan_note = plan_note
         self.res = result
         self.w = writer
         self.cur = currency
@@ -340,7 +348,9 @@ class _Page:
         if plan is None:
             return Section("plan", self.titles["plan"], [Block("callout", text=T.PLAN_NONE)])
         m, u = self.money, plan.uplift
+        source = [Block("note", text=self.plan_note)] if self.plan_note else []
         blocks = [
+            *source,
             Block(
                 "p",
                 text=T.fill(
@@ -588,6 +598,8 @@ def build(
     max_samples: int | None = S.MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    plan_note: str | None = None,
+    xlsx: bool = True,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -619,6 +631,13 @@ def build(
     experiments : DataFrame, optional
         The recommended lift tests (:func:`mmm.decisions.experiments.experiments`) for the section
         "What to test next quarter"; computed here once from ``identifiability`` when not given.
+    plan_note : str, optional
+        One line at the top of the plan section saying which plan it shows (``mmm report``
+        passes :func:`mmm.present.runs.plan_note`: the plan saved by ``mmm optimize``, or one
+        optimised for the report).
+    xlsx : bool
+        Also write every table to one workbook beside the HTML, ``<stem>.xlsx`` (a sheet per
+        table, units in the headers; :func:`mmm.present.export.write_workbook`).
 
     Returns
     -------
@@ -641,7 +660,7 @@ def build(
     cur = currency if currency is not None else cmap.currency
     data = S.collect(result, allocation, quarter, max_samples, identifiability, experiments)
     writer = Writer(path)
-    page = _Page(data, result, writer, cur)
+    page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
     q = data.quarter
     ds = result.dataset
@@ -684,6 +703,8 @@ def build(
     }
     html = _environment().from_string(_resource("templates", "report.html.j2")).render(**context)
     path.write_text(html, encoding="utf-8")
+    if xlsx:
+        write_workbook(writer.frames, path.with_suffix(".xlsx"), currency=cur, kpi_type=cmap.kpi_type)
     return path
 
 
