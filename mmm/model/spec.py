@@ -87,7 +87,7 @@ class ModelSpec:
 
     Regional panels: ``national_effect`` adds a shared weekly effect common to every region
     (festivals, national campaigns, shocks), so that week-level swings seen everywhere are not
-    credited to media; ``geo_spread`` is the scale of the half-normal prior on how much a
+    credited to media; ``geo_spread`` is the standard deviation of the normal prior on how much a
     channel's log-ROI (or log-share) varies between regions (0.3: regional ROIs mostly within
     about ±35% of the national one).
 
