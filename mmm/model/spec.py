@@ -82,6 +82,10 @@ def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
 class ModelSpec:
     """How to model: transforms, baseline, priors, calibration and sampler settings.
 
+    ``cores`` is how many CPU cores the fit's chains may run on at once (None: every core this
+    process may use, see :func:`mmm.model.sample.usable_cores`); a batch of fits on one
+    machine gives each fit its share.
+
     Examples
     --------
     >>> spec = ModelSpec(draws=200, tune=200, chains=2, seed=1)
@@ -112,6 +116,7 @@ class ModelSpec:
     seed: int = 0
     target_accept: float = 0.9
     progress: bool = True
+    cores: int | None = None
 
     def __post_init__(self) -> None:
         if self.adstock not in ADSTOCKS:
@@ -138,6 +143,10 @@ class ModelSpec:
                 f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}.",
             ),
             (self.chains >= 1, f"chains == {self.chains}, must be >= 1."),
+            (
+                self.cores is None or self.cores >= 1,
+                f"cores == {self.cores}, must be >= 1 (or None: every usable core).",
+            ),
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
             (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
             (
