@@ -158,35 +158,10 @@ def _add_fit(sub: Subparsers) -> None:
 
 
 def _fit_and_write(ds: Any, args: argparse.Namespace, out: Path) -> Any:
-    from mmm.analysis.fit import MediaMixModel
-    from mmm.exceptions import ApproximationWarning, ConvergenceWarning
-    from mmm.present.runs import identify_or_none, write_fit_tables
+    from mmm.present.runs import fit_and_write
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
-        warnings.simplefilter("ignore", ApproximationWarning)
-        result = MediaMixModel(_spec_from_args(args)).fit(ds)
-    result.save(out)
-    info = result.info
-    if "compile_s" in info:
-        print(
-            f"fit: model {info.get('compile', 'compiled')} ({info['compile_s']:.1f}s), "
-            f"sampling {info.get('sample_s', 0.0):.1f}s"
-        )
-    for line in info.get("restarted_chains", []):
-        print(f"note: {line}", file=sys.stderr)
-    ident = identify_or_none(result)
-    diag = result.diagnostics()
-    paths = write_fit_tables(result, out, ident, diag)
-    if diag.status == "FAIL":
-        print(f"FAIL: the model is not fit for decisions as it stands.\n{diag}", file=sys.stderr)
-    for p in paths.values():
-        print(f"wrote {p}")
-    if ident is not None and ident.uncertain:
-        print(
-            f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
-        )
-    return result, ident
+    run = fit_and_write(ds, _spec_from_args(args), out)
+    return run.result, run.identifiability
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -239,7 +214,8 @@ def _add_optimize(sub: Subparsers) -> None:
 
 
 def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = None) -> Any:
-    from mmm.decisions.optimize import BudgetScenario, optimize_budget, write_allocation
+    from mmm.decisions.optimize import BudgetScenario
+    from mmm.present.runs import plan_and_write
 
     scenario = BudgetScenario(
         budget=args.budget,
@@ -250,10 +226,7 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = Non
         margin=args.margin,
         identifiability=not args.no_identifiability,
     )
-    allocation = optimize_budget(result, scenario, ident=ident)
-    for p in write_allocation(allocation, out).values():
-        print(f"wrote {p}")
-    return allocation
+    return plan_and_write(result, scenario, out, ident)
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
