@@ -182,9 +182,7 @@ def true_value(
     from mmm.data.synthetic import promo_weeks
 
     cmap, data = brand.channel_map, brand.data
-    all_dates = pd.date_range(
-        dates[0], periods=len(dates) + TAIL, freq=pd.infer_freq(dates) or "W-MON"
-    )
+    all_dates = pd.date_range(dates[0], periods=len(dates) + TAIL, freq=dates[1] - dates[0])
     frame = pd.DataFrame({cmap.date: all_dates})
     recent = data.tail(len(dates))
     for ch in cmap.channel_names:

@@ -19,7 +19,7 @@ and, once it succeeded, ``job.json`` (its settings).
 * **Reruns** skip jobs whose ``OUT/<job>/job.json`` matches the job's settings (it is written
   only on success), unless ``force``; a job whose settings changed runs again.
 * **Progress**: one line per finished job with the overall count, and the Dask dashboard
-  link when the cluster has one (it needs ``bokeh``).
+  link when the cluster serves one (its charts need ``bokeh``: the ``dashboard`` extra).
 
 >>> from mmm.batch import fit_many, read_manifest  # doctest: +SKIP
 >>> batch = fit_many(read_manifest("jobs.toml"), "runs/2024Q4", workers=2)  # doctest: +SKIP
@@ -199,7 +199,7 @@ def connect(
 
 
 def dashboard_link(client: Any) -> str | None:
-    """The cluster's dashboard URL, or None when it has none (no ``bokeh``)."""
+    """The cluster's dashboard URL, or None when it serves none."""
     try:
         services = client.scheduler_info().get("services", {})
     except Exception:  # noqa: BLE001 - a link is a nicety, never a failure
