@@ -371,7 +371,7 @@ def _add_benchmark(sub: Subparsers) -> None:
         help="fit a seeded family of synthetic brands and measure ROI recovery and plan quality",
         description="Generate BRANDS synthetic brands (mmm.data.family), fit them all with "
         "fit-many, refit with the recommended lift tests applied, and write the distribution "
-        "of median ROI error, 90%% coverage, rank correlation, zero-effect false positives and "
+        "of median ROI error, 90% coverage, rank correlation, zero-effect false positives and "
         "the share of the true optimum's revenue gain the recommended plan captures.",
     )
     r.add_argument("--brands", type=int, default=40, help="number of brands (default 40)")

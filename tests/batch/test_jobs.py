@@ -129,3 +129,24 @@ def test_job_to_dict_is_what_a_rerun_compares() -> None:
     b = Job("a", "/d.csv", "/c.toml", spec={"roi_prior": [1.0, 0.5], "draws": 10})
     assert a.to_dict() == b.to_dict()
     assert a.to_dict() != Job("a", "/d.csv", "/c.toml", spec={"draws": 11}).to_dict()
+
+
+def test_cli_parses_the_batch_commands() -> None:
+    from mmm.cli import build_parser
+
+    args = build_parser().parse_args(["fit-many", "jobs.toml", "--out", "o", "--workers", "3"])
+    assert (args.manifest, args.out, args.workers, args.scheduler, args.force) == (
+        "jobs.toml", "o", 3, None, False,
+    )  # fmt: skip
+    args = build_parser().parse_args(
+        ["benchmark", "recovery", "--brands", "40", "--out", "d", "--scheduler", "tcp://h:8786"]
+    )
+    assert (args.brands, args.scheduler, args.draws, args.no_lift_tests) == (
+        40,
+        "tcp://h:8786",
+        500,
+        False,
+    )
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["fit-many", "j.toml", "--out", "o", "--workers", "2",
+                                   "--scheduler", "tcp://h:1"])  # fmt: skip
