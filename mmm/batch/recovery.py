@@ -10,7 +10,9 @@ lift tests each fit recommends on the brand's true response
 
 * **median ROI error**: median over paid channels with a non-zero true effect of
   ``|posterior mean ROI − true ROI| / true ROI`` (total ROI, incl. earned media);
-* **90% coverage**: share of paid channels whose true ROI lies in the 90% interval;
+* **90% coverage**: share of paid channels whose true ROI lies in the 90% interval, over all
+  paid channels and over those with an effect (a zero-effect channel is never covered: the
+  log-normal ROI prior puts no mass on 0);
 * **rank correlation**: Spearman's ρ between posterior mean and true ROI over the paid
   channels (brands with 3 or more);
 * **zero-effect false positives**: a channel with no true effect counts as a false
@@ -128,7 +130,8 @@ def score_fit(index: int, family_seed: int, run_dir: str, stage: str) -> dict[st
     brand = {
         "brand": fb.name, "stage": stage, "weeks": fb.settings["weeks"], "noise": fb.settings["noise"],
         "paid_channels": len(tab), "median_roi_error": float(live["rel_error"].median()) if len(live) else np.nan,
-        "coverage": float(tab["covered"].mean()), "spearman": rho, "null_channels": int(tab["null"].sum()),
+        "coverage": float(tab["covered"].mean()),
+        "coverage_effect": float(live["covered"].mean()) if len(live) else np.nan, "spearman": rho, "null_channels": int(tab["null"].sum()),
         "null_false_positives": int(tab["false_positive"].sum()),
         "diagnostics": json.loads((run / "diagnostics.json").read_text()).get("status", ""), **plan,
     }  # fmt: skip
@@ -338,6 +341,7 @@ def _with_tests(job: Job, csv: Path) -> Job:
 METRICS = {
     "median_roi_error": "median ROI error (non-zero channels)",
     "coverage": "90% interval coverage",
+    "coverage_effect": "90% coverage, channels with an effect",
     "spearman": "Spearman rank correlation",
     "null_fp_rate": "zero-effect channels flagged (lower > 0.2)",
     "plan_capture": "plan capture of true optimum gain",
@@ -356,7 +360,7 @@ def summarise(brands: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:
         for key, label in METRICS.items():
             v = g[key].dropna().astype(float)
             q = np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9]) if len(v) else [np.nan] * 5
-            pooled = {"coverage": ch["covered"].mean(),
+            pooled = {"coverage": ch["covered"].mean(), "coverage_effect": ch.loc[~ch["null"], "covered"].mean(),
                       "null_fp_rate": ch.loc[ch["null"], "false_positive"].mean()}.get(key, np.nan)  # fmt: skip
             rows.append({"stage": stage, "metric": label, "brands": len(v), "p10": q[0], "p25": q[1],
                          "median": q[2], "p75": q[3], "p90": q[4], "mean": v.mean(), "pooled": pooled})  # fmt: skip

@@ -54,6 +54,7 @@ def test_summary_distribution_and_pooled_rates() -> None:
     brands = pd.DataFrame({
         "brand": ["b0", "b1", "b2", "b3"], "stage": ["fit"] * 4,
         "median_roi_error": [0.1, 0.2, 0.3, 0.4], "coverage": [1.0, 0.5, 0.5, 1.0],
+        "coverage_effect": [1.0, 0.5, 1.0, 1.0],
         "spearman": [0.9, 0.5, np.nan, 0.1], "null_channels": [1, 0, 2, 1],
         "null_false_positives": [1, 0, 0, 0], "plan_capture": [0.9, 0.5, np.nan, 1.0],
         "gain_optimum_pct_budget": [0.1, 0.05, 0.0, 0.2],
@@ -67,6 +68,7 @@ def test_summary_distribution_and_pooled_rates() -> None:
     assert err["median"] == pytest.approx(0.25) and err["brands"] == 4
     assert table.loc["Spearman rank correlation", "brands"] == 3
     assert table.loc["90% interval coverage", "pooled"] == pytest.approx(3 / 5)
+    assert table.loc["90% coverage, channels with an effect", "pooled"] == pytest.approx(1 / 2)
     fp = table.loc["zero-effect channels flagged (lower > 0.2)"]
     assert fp["brands"] == 3 and fp["pooled"] == pytest.approx(1 / 3)
     text = format_table(summarise(brands, channels))
