@@ -319,7 +319,7 @@ def fit_many(
 
             for k, fut in enumerate(as_completed(list(futures)), 1):
                 job = futures[fut]
-                rows[job.name] = _collect(fut, job, out)
+                rows[job.name] = collect_row(fut, job, out)
                 write_summary(out, [rows[j.name] for j in jobs if j.name in rows])
                 say(progress_line(rows[job.name], k + skipped, len(jobs)))
     ordered = [rows[j.name] for j in jobs]
@@ -332,7 +332,7 @@ def fit_many(
     return result
 
 
-def _collect(fut: Any, job: Job, out: Path) -> dict[str, Any]:
+def collect_row(fut: Any, job: Job, out: Path) -> dict[str, Any]:
     """A finished future's row; a lost worker or a cancelled task becomes a failed row."""
     try:
         return dict(fut.result())

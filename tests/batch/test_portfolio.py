@@ -54,3 +54,19 @@ def test_no_finished_job_still_writes_a_page(tmp_path: Path) -> None:
     paths = write_portfolio(tmp_path, summary)
     assert pd.read_csv(paths["portfolio_roi"]).empty
     assert "nothing to compare" in paths["index"].read_text()
+
+
+def test_a_lost_worker_becomes_a_failed_row(tmp_path: Path) -> None:
+    from distributed.comm import CommClosedError
+
+    from mmm.batch.jobs import Job
+    from mmm.batch.run import collect_row, progress_line
+
+    class Lost:
+        def result(self) -> None:
+            raise CommClosedError("in <TCP (closed)>: Stream is closed")
+
+    row = collect_row(Lost(), Job("a", "/d.csv", "/c.toml"), tmp_path)
+    assert row["status"] == "failed" and row["stage"] == "worker"
+    assert "CommClosedError" in row["error"] and "died or was lost" in row["error"]
+    assert progress_line(row, 2, 5).startswith("[2/5] a: failed (worker): CommClosedError")
