@@ -9,6 +9,8 @@ The generating process, per week ``t``:
 
 * adstock: geometric with *normalised* weights ``w_l = a**l / sum_k a**k`` over
   ``l = 0 .. MAX_LAG - 1`` (causal, zeros before the first week): :func:`geometric_adstock`;
+  or, for a channel given a peak lag ``theta`` (``transforms=``), delayed with weights
+  ``a**((l - theta)**2)``, normalised: :func:`carryover`;
 * saturation: Hill on the adstocked input divided by the channel's **mean raw input over
   the generated data** (``params[ch]["scale"]``):
   ``s(z) = (z/m)**k / ((z/m)**k + h**k)`` with half-saturation ``h`` (a multiple of the
@@ -70,11 +72,13 @@ def geometric_adstock(x: Any, alpha: float, max_lag: int = MAX_LAG) -> np.ndarra
     x = np.asarray(x, dtype=float)
     if not 0.0 <= alpha < 1.0:
         raise ValueError(f"alpha == {alpha}; must be in [0, 1).")
-    w = adstock_weights(alpha, max_lag)
+    return _convolve(x, adstock_weights(alpha, max_lag))
+
+
+def _convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros_like(x)
-    n = x.shape[0]
-    for lag in range(min(max_lag, n)):
-        out[lag:] += w[lag] * x[: n - lag]
+    for lag in range(min(len(w), x.shape[0])):
+        out[lag:] += w[lag] * x[: x.shape[0] - lag]
     return out
 
 
@@ -82,6 +86,26 @@ def adstock_weights(alpha: float, max_lag: int = MAX_LAG) -> np.ndarray:
     """Normalised geometric lag weights ``alpha**l / sum alpha**k`` (they sum to 1)."""
     w = float(alpha) ** np.arange(max_lag)
     return w / w.sum()
+
+
+def carryover(
+    x: Any, alpha: float, theta: float | None = None, max_lag: int = MAX_LAG
+) -> np.ndarray:
+    """Geometric adstock, or delayed adstock peaking at lag ``theta`` when it is given: weights
+    ``alpha**((l - theta)**2)``, normalised (the model's ``delayed`` adstock).
+
+    >>> carryover([1.0, 0.0, 0.0, 0.0], 0.5, theta=1.0, max_lag=3).round(3).tolist()
+    [0.25, 0.5, 0.25, 0.0]
+    """
+    if theta is None:
+        return geometric_adstock(x, alpha, max_lag)
+    w = float(alpha) ** ((np.arange(max_lag) - float(theta)) ** 2)
+    return _convolve(np.asarray(x, dtype=float), w / w.sum())
+
+
+def _saturate(x: np.ndarray, q: Mapping[str, float]) -> np.ndarray:
+    """Hill of the carried-over input relative to ``q["scale"]``, with ``q``'s parameters."""
+    return hill(carryover(x, q["alpha"], q.get("theta")) / q["scale"], q["half"], q["slope"])
 
 
 def hill(x_rel: Any, half: float, slope: float) -> np.ndarray:
@@ -157,8 +181,7 @@ class _State:
     promo_col: str
 
     def sat(self, key: str, x: np.ndarray) -> np.ndarray:
-        q = self.p[key]
-        return hill(geometric_adstock(x, q["alpha"]) / q["scale"], q["half"], q["slope"])
+        return _saturate(x, self.p[key])
 
     def organic_at(self, dates: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
         """Organic mentions and the mentions noise multiplier (1 outside the data)."""
@@ -508,6 +531,8 @@ def generate(
     roi: Mapping[str, float] | None = None,
     share: Mapping[str, float] | None = None,
     noise: float = 0.05,
+    transforms: Mapping[str, Mapping[str, float]] | None = None,
+    modulate: Mapping[str, Any] | None = None,
 ) -> SyntheticBrand:
     """Generate a seeded synthetic weekly brand with known truth.
 
@@ -537,6 +562,13 @@ def generate(
         Share of revenue per owned/earned channel, overriding ``DEFAULT_SHARE``.
     noise : float
         Standard deviation of the multiplicative (log) KPI noise.
+    transforms : mapping, optional
+        Per channel, true carry-over and saturation overriding the preset: ``alpha``,
+        ``half``, ``slope`` and ``theta`` (peak lag: delayed instead of geometric carry-over).
+    modulate : mapping, optional
+        Per paid or owned channel, a weekly factor (one value per week, >= 0) multiplying
+        its flighting before it is scaled to the preset level: a budget ramp, or a budget
+        cycle several channels share (correlated budgets).
 
     Returns
     -------
@@ -556,6 +588,11 @@ def generate(
             raise ValueError(f"{opt}={k!r} is not among the generated channels {list(keys)}.")
     if conf is not None and PRESET[conf].media == "earned":
         raise ValueError("confounded must be a paid or owned channel, not earned.")
+    transforms = {preset_key(k, "transforms"): dict(v) for k, v in (transforms or {}).items()}
+    modulate = {
+        preset_key(k, "modulate"): np.asarray(v, dtype=float) for k, v in (modulate or {}).items()
+    }
+    _check_overrides(keys, weeks, transforms, modulate)
     rois = {**DEFAULT_ROI, **{preset_key(k, "roi"): float(v) for k, v in (roi or {}).items()}}
     shares = {**DEFAULT_SHARE, **{preset_key(k, "share"): float(v) for k, v in (share or {}).items()}}
     if set(rois) - set(DEFAULT_ROI) or set(shares) - set(DEFAULT_SHARE):
@@ -599,7 +636,7 @@ def generate(
             xi = level * (seasonal / seasonal.mean()) ** 3 * np.exp(rng.normal(0, 0.02, weeks))
             x[k] = np.round(xi, 0 if spec.media == "paid" else 2)
             continue
-        xi = FLIGHTS[k](rng, ctx)
+        xi = FLIGHTS[k](rng, ctx) * modulate.get(k, 1.0)
         x[k] = np.round(xi / xi.mean() * spec.level) if spec.media == "paid" else xi
 
     names = {k: (PRESET[k].zh if chinese else k) for k in keys}
@@ -611,9 +648,10 @@ def generate(
     for k in keys:
         s = PRESET[k]
         p[k] = {"alpha": s.alpha, "half": s.half, "slope": s.slope, "max_lag": float(MAX_LAG)}
+        p[k].update(transforms.get(k, {}))
         if k in x:
             p[k]["scale"] = float(x[k].mean())
-            sats[k] = hill(geometric_adstock(x[k], s.alpha) / p[k]["scale"], s.half, s.slope)
+            sats[k] = _saturate(x[k], p[k])
 
     def factor(k: str) -> float:
         return 0.0 if k == zero else WEAK_FACTOR if k == weak_k else 1.0
@@ -633,8 +671,7 @@ def generate(
         mentions = np.round(clean * np.exp(eps_m))
         mult = mentions / clean
         p[earned]["scale"] = float(mentions.mean())
-        sats[earned] = hill(geometric_adstock(mentions, PRESET[earned].alpha) / p[earned]["scale"],
-                            PRESET[earned].half, PRESET[earned].slope)  # fmt: skip
+        sats[earned] = _saturate(mentions, p[earned])
 
     # effect sizes: paid from the designed ROI, owned/earned from the designed share
     paid_total = sum(rois[k] * x[k].sum() for k in keys if PRESET[k].media == "paid")
@@ -669,6 +706,27 @@ def generate(
         "noise": {"sigma": noise, "sigma_mentions": MENTION_NOISE},
     }
     return SyntheticBrand(data, cmap, truth, params, comp, st)
+
+
+def _check_overrides(keys: Sequence[str], weeks: int, transforms: Mapping[str, Mapping[str, float]],
+                     modulate: Mapping[str, np.ndarray]) -> None:  # fmt: skip
+    allowed = ("alpha", "half", "slope", "theta")
+    for k, q in transforms.items():
+        bad = sorted(set(q) - set(allowed))
+        if k not in keys or bad:
+            raise ValueError(
+                f"transforms[{k!r}]: unknown channel or key(s) {bad}; allowed {allowed}."
+            )
+        if not (0 < q.get("alpha", 0.5) < 1 and q.get("half", 1.0) > 0 and q.get("slope", 1.0) > 0
+                and 0 <= q.get("theta", 0.0) < MAX_LAG):  # fmt: skip
+            raise ValueError(
+                f"transforms[{k!r}] == {dict(q)}; need 0 < alpha < 1, half > 0, slope > 0, 0 <= theta < {MAX_LAG}."
+            )
+    for k, m in modulate.items():
+        if k not in keys or PRESET[k].media == "earned":
+            raise ValueError(f"modulate[{k!r}]: only generated paid or owned channels.")
+        if m.shape != (weeks,) or not np.isfinite(m).all() or (m < 0).any() or m.sum() <= 0:
+            raise ValueError(f"modulate[{k!r}] must hold {weeks} finite values >= 0, not all 0.")
 
 
 def _components(

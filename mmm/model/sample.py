@@ -8,7 +8,6 @@ its output in a :class:`~mmm.analysis.results.FitResult`.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -33,6 +32,14 @@ STAT_VARS = (
     "lp",
     "logp",
 )
+
+
+def usable_cores() -> int:
+    """CPU cores this process may use: the CPU affinity mask and a cgroup CPU quota count,
+    not the machine's total (``os.cpu_count()``), via :func:`dask.system.cpu_count`."""
+    from dask.system import cpu_count
+
+    return int(cpu_count())
 
 
 #: compiled nutpie models of this process by structure (see :meth:`Design.structure`)
@@ -72,7 +79,7 @@ def sample_posterior(
     ``key`` (the design's structure) lets nutpie reuse a model compiled earlier in this process.
     """
     timing: dict[str, Any] = {}
-    cores = max(1, min(spec.chains, os.cpu_count() or 1))
+    cores = max(1, min(spec.chains, spec.cores or usable_cores()))
     t0 = time.perf_counter()
     if spec.sampler == "nutpie":
         import nutpie

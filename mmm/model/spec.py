@@ -90,6 +90,9 @@ class ModelSpec:
     credited to media; ``geo_spread`` is the standard deviation of the normal prior on how much a
     channel's log-ROI (or log-share) varies between regions (0.3: regional ROIs mostly within
     about ±35% of the national one).
+    ``cores`` is how many CPU cores the fit's chains may run on at once (None: every core this
+    process may use, see :func:`mmm.model.sample.usable_cores`); a batch of fits on one
+    machine gives each fit its share.
 
     Examples
     --------
@@ -123,6 +126,7 @@ class ModelSpec:
     seed: int = 0
     target_accept: float = 0.9
     progress: bool = True
+    cores: int | None = None
 
     def __post_init__(self) -> None:
         if self.adstock not in ADSTOCKS:
@@ -149,6 +153,10 @@ class ModelSpec:
                 f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}.",
             ),
             (self.chains >= 1, f"chains == {self.chains}, must be >= 1."),
+            (
+                self.cores is None or self.cores >= 1,
+                f"cores == {self.cores}, must be >= 1 (or None: every usable core).",
+            ),
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
             (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
             (

@@ -22,18 +22,23 @@ Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese cha
 from __future__ import annotations
 
 import json
+import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mmm._checks import Checks
+from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import MIN_DRAWS, Identifiability, identifiability
 from mmm.analysis.results import FitResult, jsonable
+from mmm.data.dataset import MMMDataset
 from mmm.decisions.experiments import experiments
-from mmm.decisions.optimize import Allocation
-from mmm.exceptions import ConfigError
+from mmm.decisions.optimize import Allocation, BudgetScenario, optimize_budget, write_allocation
+from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning
+from mmm.model.spec import ModelSpec
 from mmm.present import text as T
 
 #: encoding of every CSV in a run directory: UTF-8 with a byte-order mark (Excel reads it as UTF-8)
@@ -56,6 +61,75 @@ ROI_COLUMNS = [
 GEO_ROI_COLUMNS = ("geo", "channel", "media", "social", "spend", "contribution_mean", "roi_mean",
                    "roi_lower", "roi_upper")  # fmt: skip
 
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass(frozen=True, eq=False)
+class FitRun:
+    """What :func:`fit_and_write` fitted and wrote: the result, its checks and the files."""
+
+    result: FitResult
+    identifiability: Identifiability | None
+    diagnostics: Checks
+    paths: dict[str, Path]
+
+
+def fit_and_write(
+    dataset: MMMDataset,
+    spec: ModelSpec,
+    out: str | Path,
+    say: Callable[[str], None] = print,
+    warn: Callable[[str], None] = _stderr,
+) -> FitRun:
+    """Fit ``dataset`` with ``spec`` and write the run directory ``out``, as ``mmm fit`` does.
+
+    Writes the saved result and the tables of :func:`write_fit_tables`. The fit's own
+    messages go to ``say`` (how the model compiled, the files written, the channels the data
+    cannot pin down) and ``warn`` (restarted chains; a loud FAIL when the diagnostics fail:
+    the run is still written, so that it can be inspected).
+    """
+    out = Path(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
+        warnings.simplefilter("ignore", ApproximationWarning)
+        result = MediaMixModel(spec).fit(dataset)
+    result.save(out)
+    info = result.info
+    if "compile_s" in info:
+        say(
+            f"fit: model {info.get('compile', 'compiled')} ({info['compile_s']:.1f}s), "
+            f"sampling {info.get('sample_s', 0.0):.1f}s"
+        )
+    for line in info.get("restarted_chains", []):
+        warn(f"note: {line}")
+    ident = identify_or_none(result)
+    diag = result.diagnostics()
+    paths = write_fit_tables(result, out, ident, diag)
+    if diag.status == "FAIL":
+        warn(f"FAIL: the model is not fit for decisions as it stands.\n{diag}")
+    for p in paths.values():
+        say(f"wrote {p}")
+    if ident is not None and ident.uncertain:
+        say(
+            f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
+        )
+    return FitRun(result, ident, diag, paths)
+
+
+def plan_and_write(
+    result: FitResult,
+    scenario: BudgetScenario,
+    out: str | Path,
+    ident: Identifiability | None = None,
+    say: Callable[[str], None] = print,
+) -> Allocation:
+    """Optimise next period's budget (``scenario``) and write ``allocation.csv`` / ``.json`` into ``out``."""
+    allocation = optimize_budget(result, scenario, ident=ident)
+    for p in write_allocation(allocation, out, fit_id=result.info.get("fit_id")).values():
+        say(f"wrote {p}")
+    return allocation
 
 
 def identify_or_none(result: FitResult) -> Identifiability | None:
