@@ -56,8 +56,20 @@ class ScenarioError(MMMError, ValueError):
     """A budget scenario that cannot be optimised as asked."""
 
 
+class MissingDependencyError(MMMError, ImportError):
+    """An optional package a feature needs is not installed (the message says how to add it)."""
+
+
+class SavedResultError(MMMError, ValueError):
+    """A saved result this mmm cannot load faithfully (newer format, mismatched features)."""
+
+
 class ConvergenceWarning(UserWarning):
     """The sampler did not converge; estimates must not be trusted as they are."""
+
+
+class ConfigWarning(UserWarning):
+    """Settings that disagree (a ModelSpec that overrides the channel map's [model] table)."""
 
 
 class ApproximationWarning(UserWarning):

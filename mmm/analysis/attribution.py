@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmm._dims import CHANNEL, DATE, SAMPLE
+from mmm._dims import CHANNEL, DATE, GEO, SAMPLE
 from mmm.exceptions import DataValidationError
 from mmm.model.forward import (
     in_sample_effects,
@@ -81,38 +81,49 @@ def summarise(draws: xr.DataArray, prob: float = PROB, prefix: str = "") -> xr.D
 
 
 # ---------------------------------------------------------------------- public computations
-def effect_totals(result: FitResult, window: Any = None) -> xr.Dataset:
-    """Per-sample totals over ``window``: direct, via_earned, total contributions (sample, channel)."""
+def effect_totals(result: FitResult, window: Any = None, by_geo: bool = False) -> xr.Dataset:
+    """Per-sample totals over ``window``: direct, via_earned, total contributions and spend.
+
+    Dims (sample, channel), summed over regions; with ``by_geo`` (sample, geo, channel).
+    """
     design = result.design
     mask = window_mask(design.dates, window)
     direct, via = [], []
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
-        direct.append(eff.direct[:, mask].sum(axis=1))
-        via.append(eff.via_earned[:, mask].sum(axis=1))
+        d = eff.direct[:, mask].sum(axis=1)  # (S, G, C)
+        v = eff.via_earned[:, mask].sum(axis=1)
+        direct.append(d if by_geo else d.sum(axis=1))
+        via.append(v if by_geo else v.sum(axis=1))
     d = np.concatenate(direct)
     v = np.concatenate(via)
-    coords = {CHANNEL: list(design.channels)}
-    dims = (SAMPLE, CHANNEL)
+    spend = result.dataset.data["spend"].values[mask].sum(axis=0)  # (G, C)
+    coords: dict[str, Any] = {CHANNEL: list(design.channels)}
+    if by_geo:
+        coords[GEO] = list(design.geos)
+        dims: tuple[str, ...] = (SAMPLE, GEO, CHANNEL)
+        spend_var: Any = ((GEO, CHANNEL), spend)
+    else:
+        dims = (SAMPLE, CHANNEL)
+        spend_var = (CHANNEL, spend.sum(axis=0))
     return xr.Dataset(
-        {
-            "direct": (dims, d),
-            "via_earned": (dims, v),
-            "total": (dims, d + v),
-            "spend": (CHANNEL, result.dataset.data["spend"].values[mask].sum(axis=0)),
-        },
+        {"direct": (dims, d), "via_earned": (dims, v), "total": (dims, d + v), "spend": spend_var},
         coords=coords,
     )
 
 
-def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset:
+def roi(result: FitResult, window: Any = None, prob: float = PROB, by: str | None = None) -> xr.Dataset:
     """ROI per channel with a cost, over ``window``: total (incl. via earned) and direct.
 
     Returns an :class:`xarray.Dataset` over ``channel`` with ``spend``, ``contribution_mean``,
-    ``roi_mean``/``roi_lower``/``roi_upper`` and ``roi_direct_*``; ``.to_dataframe()`` gives
-    the ``roi.csv`` table.
+    ``roi_mean``/``roi_lower``/``roi_upper``, ``roi_direct_*`` and ``roi_via_earned_*``;
+    ``.to_dataframe()`` gives the ``roi.csv`` table. National ROI = total contribution over all
+    regions ÷ total spend. ``by="geo"``: the same per region, dims (geo, channel) — a region
+    where a channel had no spend has NaN ROI.
     """
-    tot = effect_totals(result, window)
+    if by not in (None, "geo"):
+        raise ValueError(f"by == {by!r}; allowed: None (national), 'geo'.")
+    tot = effect_totals(result, window, by_geo=by == "geo")
     cost = [c for c, h in zip(result.design.channels, result.design.has_cost, strict=True) if h]
     tot = tot.sel({CHANNEL: cost})
     spend = tot["spend"]
@@ -122,8 +133,8 @@ def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset
         {
             "media": (CHANNEL, sel["media"].values.astype(str)),
             "social": (CHANNEL, sel["social"].values.astype(bool)),
-            "spend": (CHANNEL, spend.values),
-            "contribution_mean": (CHANNEL, tot["total"].mean(SAMPLE).values),
+            "spend": spend,
+            "contribution_mean": tot["total"].mean(SAMPLE),
         },
         coords={CHANNEL: cost},
     )
@@ -135,21 +146,25 @@ def roi(result: FitResult, window: Any = None, prob: float = PROB) -> xr.Dataset
 
 
 def contributions(
-    result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB
+    result: FitResult, window: Any = None, by: str = "channel", prob: float = PROB, geo: bool = False
 ) -> xr.Dataset:
     """Weekly contributions in currency with intervals.
 
     ``by="channel"``: dims (date, component) where components are every channel (its direct
-    effect) plus baseline parts (intercept, trend, seasonality, controls, holidays).
-    ``by="media"``: channels summed by media type (paid / owned / earned) plus ``baseline``.
+    effect) plus baseline parts (intercept, trend, seasonality, controls, holidays, and for a
+    panel the national weekly effect). ``by="media"``: channels summed by media type (paid /
+    owned / earned) plus ``baseline``. National totals (summed over regions); with ``geo``
+    the dims are (date, geo, component).
     """
+    if by not in ("channel", "media"):
+        raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
     design = result.design
     mask = window_mask(design.dates, window)
     chunks = []
     names: list[str] = []
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
-        parts = {ch: eff.direct[:, mask, i] for i, ch in enumerate(design.channels)}
+        parts = {ch: eff.direct[..., i][:, mask] for i, ch in enumerate(design.channels)}
         base = {k: v[:, mask] for k, v in eff.baseline.items()}
         if by == "media":
             grouped: dict[str, np.ndarray] = {}
@@ -158,43 +173,49 @@ def contributions(
                 grouped[m] = grouped[m] + parts[ch] if m in grouped else parts[ch]
             parts = grouped
             base = {"baseline": np.sum(list(base.values()), axis=0)}
-        elif by != "channel":
-            raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
         allp = {**base, **parts}
         names = list(allp)
-        chunks.append(np.stack([allp[n] for n in names], axis=-1))
-    arr = xr.DataArray(
-        np.concatenate(chunks),
-        dims=(SAMPLE, DATE, "component"),
-        coords={DATE: design.dates[mask], "component": names},
-    )
-    out = summarise(arr, prob)
+        stacked = np.stack([allp[n] for n in names], axis=-1)  # (S, T, G, K)
+        chunks.append(stacked if geo else stacked.sum(axis=2))
+    dims = (SAMPLE, DATE, GEO, "component") if geo else (SAMPLE, DATE, "component")
+    coords: dict[str, Any] = {DATE: design.dates[mask], "component": names}
+    if geo:
+        coords[GEO] = list(design.geos)
+    out = summarise(xr.DataArray(np.concatenate(chunks), dims=dims, coords=coords), prob)
     out.attrs.update(prob=prob, currency=result.dataset.channel_map.currency)
     return out
 
 
-def fitted(result: FitResult, prob: float = PROB, predictive: bool = True) -> xr.Dataset:
-    """Expected KPI per period (mean and interval) and, with ``predictive``, the posterior predictive interval."""
+def fitted(result: FitResult, prob: float = PROB, predictive: bool = True, geo: bool = False) -> xr.Dataset:
+    """Expected KPI per period (mean and interval) and, with ``predictive``, the posterior predictive interval.
+
+    National totals (summed over regions); with ``geo`` per region, dims (date, geo).
+    """
     design = result.design
     rng = np.random.default_rng(result.spec.seed)
+    scale = design.kpi_scale[None, None, :]
     mus, ys = [], []
     for p in iter_params(result):
-        eff = in_sample_effects(design, p)
-        mu = eff.mu
-        mus.append(mu)
+        mu = in_sample_effects(design, p).mu  # (S, T, G)
         if predictive:
-            sig = p["sigma"][:, None]
+            sig = p["sigma"][:, None, :]
             if result.spec.likelihood == "lognormal":
-                mu_pos = np.logaddexp(0, 50 * mu / design.kpi_scale) / 50 * design.kpi_scale
-                ys.append(mu_pos * np.exp(rng.normal(size=mu.shape) * sig))
+                mu_pos = np.logaddexp(0, 50 * mu / scale) / 50 * scale
+                y = mu_pos * np.exp(rng.normal(size=mu.shape) * sig)
             else:
-                ys.append(mu + rng.normal(size=mu.shape) * sig * design.kpi_scale)
-    mu_da = xr.DataArray(np.concatenate(mus), dims=(SAMPLE, DATE), coords={DATE: design.dates})
-    out = summarise(mu_da, prob)
+                y = mu + rng.normal(size=mu.shape) * sig * scale
+            ys.append(y if geo else y.sum(axis=2))
+        mus.append(mu if geo else mu.sum(axis=2))
+    dims = (SAMPLE, DATE, GEO) if geo else (SAMPLE, DATE)
+    coords: dict[str, Any] = {DATE: design.dates}
+    if geo:
+        coords[GEO] = list(design.geos)
+    out = summarise(xr.DataArray(np.concatenate(mus), dims=dims, coords=coords), prob)
     if predictive:
-        y_da = xr.DataArray(np.concatenate(ys), dims=(SAMPLE, DATE), coords={DATE: design.dates})
+        y_da = xr.DataArray(np.concatenate(ys), dims=dims, coords=coords)
         out = out.merge(summarise(y_da, prob, "pred_"))
-    out["actual"] = (DATE, result.dataset.data["kpi"].values)
+    kpi = result.dataset.data["kpi"].values
+    out["actual"] = ((DATE, GEO), kpi) if geo else (DATE, kpi.sum(axis=1))
     out["train"] = (DATE, design.train)
     return out
 
@@ -217,8 +238,8 @@ def earned_summary(result: FitResult, window: Any = None, prob: float = PROB) ->
             if e not in gen:
                 continue
             for k, s in enumerate(sources):
-                g_cols.append(gen[e][:, mask, k].sum(axis=1))
-                v_cols.append(eff.via_earned[:, mask, design.index(s)].sum(axis=1))
+                g_cols.append(gen[e][..., k][:, mask].sum(axis=(1, 2)))
+                v_cols.append(eff.via_earned[..., design.index(s)][:, mask].sum(axis=(1, 2)))
                 names.append(f"{s}→{e}")
         if names:
             rows_gen.append(np.stack(g_cols, axis=-1))
@@ -242,13 +263,20 @@ def simulate_window(
     history: np.ndarray | None = None,
     history_mentions: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Media effect (currency) of an activity plan, per sample: (direct (S, W, C), via_earned (S, W, C)).
+    """Media effect (currency) of an activity plan, per sample: (direct, via_earned), each (S, W, G, C).
 
-    :func:`mmm.model.forward.simulate` on the fit's design: ``activity`` is (W, C) in
-    original units (earned columns are predicted from their sources); ``history`` supplies
-    carry-over, by default the last ``max_lag - 1`` observed periods.
+    :func:`mmm.model.forward.simulate` on the fit's design: ``activity`` is (W, G, C) — or
+    (W, C) for a national fit — in original units (earned columns are predicted from their
+    sources); ``history`` supplies carry-over, by default the last ``max_lag - 1`` observed
+    periods.
     """
-    return simulate(result.design, p, activity, history, history_mentions)
+    act = np.asarray(activity, dtype=float)
+    if act.ndim == 2:
+        act = act[:, None, :]
+    hist = None if history is None else np.asarray(history, dtype=float)
+    if hist is not None and hist.ndim == 2:
+        hist = hist[:, None, :]
+    return simulate(result.design, p, act, hist, history_mentions)
 
 
 def response_curves(
@@ -262,8 +290,8 @@ def response_curves(
     """Incremental KPI of each channel vs its spend over ``window`` scaled 0..max_multiple× (dims: channel, multiple).
 
     Each point scales the channel's observed activity in the window by ``multiple`` (other
-    channels unchanged) and measures the change in KPI (direct + via earned, carry-over
-    inside the window) against zero activity in the window.
+    channels unchanged; in every region) and measures the change in KPI (direct + via earned,
+    carry-over inside the window, summed over regions) against zero activity in the window.
     """
     design, ds = result.design, result.dataset
     idx, hist, base_act = _window_inputs(result, window)
@@ -279,14 +307,14 @@ def response_curves(
         for ci, ch in enumerate(chans):
             j = design.index(ch)
             zero = base_act.copy()
-            zero[:, j] = 0
+            zero[..., j] = 0
             d0, v0 = simulate_window(result, zero, p, history=hist)
-            base_total = (d0 + v0).sum(axis=(1, 2))
+            base_total = (d0 + v0).sum(axis=(1, 2, 3))
             for k, mlt in enumerate(mult):
                 act = base_act.copy()
-                act[:, j] = base_act[:, j] * mlt
+                act[..., j] = base_act[..., j] * mlt
                 d, v = simulate_window(result, act, p, history=hist)
-                chunk[:, ci, k] = (d + v).sum(axis=(1, 2)) - base_total
+                chunk[:, ci, k] = (d + v).sum(axis=(1, 2, 3)) - base_total
         draws.append(chunk)
     arr = xr.DataArray(
         np.concatenate(draws),
@@ -294,11 +322,11 @@ def response_curves(
         coords={CHANNEL: chans, "multiple": mult},
     )
     out = summarise(arr, prob)
-    spend = ds.data["spend"].values[idx].sum(axis=0)
+    spend = ds.data["spend"].values[idx].sum(axis=(0, 1))
     out["spend"] = ((CHANNEL, "multiple"), np.outer([spend[design.index(c)] for c in chans], mult))
     out["activity"] = (
         (CHANNEL, "multiple"),
-        np.outer([base_act[:, design.index(c)].sum() for c in chans], mult),
+        np.outer([base_act[..., design.index(c)].sum() for c in chans], mult),
     )
     return out
 
@@ -306,7 +334,10 @@ def response_curves(
 def _window_inputs(
     result: FitResult, window: Any
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Period positions of ``window``, the observed activity before it (None at the start), and in it."""
+    """Period positions of ``window``, the observed activity before it (None at the start), and in it.
+
+    Activity arrays are (periods, geo, channel).
+    """
     activity = result.dataset.data["activity"].values
     idx = np.flatnonzero(window_mask(result.design.dates, window))
     return idx, (activity[: idx[0]] if idx[0] > 0 else None), activity[idx]
@@ -318,21 +349,21 @@ def mroi(
     """Marginal ROI: extra KPI per extra unit of spend when a channel's spend in ``window`` rises by ``step`` (dims: channel)."""
     design, ds = result.design, result.dataset
     idx, hist, act = _window_inputs(result, window)
-    spend = ds.data["spend"].values[idx].sum(axis=0)
+    spend = ds.data["spend"].values[idx].sum(axis=(0, 1))
     chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     draws = []
     for p in iter_params(result):
         d0, v0 = simulate_window(result, act, p, history=hist)
-        base = (d0 + v0).sum(axis=(1, 2))
+        base = (d0 + v0).sum(axis=(1, 2, 3))
         cols = []
         for ch in chans:
             j = design.index(ch)
             a = act.copy()
-            a[:, j] *= 1 + step
+            a[..., j] *= 1 + step
             d, v = simulate_window(result, a, p, history=hist)
             extra_spend = spend[j] * step
             cols.append(
-                ((d + v).sum(axis=(1, 2)) - base) / extra_spend
+                ((d + v).sum(axis=(1, 2, 3)) - base) / extra_spend
                 if extra_spend > 0
                 else np.full(len(base), np.nan)
             )

@@ -14,6 +14,7 @@ import numpy as np
 from mmm._checks import Check, Checks, Status
 from mmm.model.design import Design
 from mmm.model.sample import find_stuck_chains
+from mmm.model.settings import how_to_set
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -22,10 +23,12 @@ RHAT_FAIL, RHAT_REVIEW = 1.05, 1.01
 ESS_FAIL, ESS_REVIEW = 100, 400
 
 CONVERGENCE_CAUSES = (
-    "1. Too few tuning steps: raise tune (e.g. --tune 2000).",
+    f"1. Too few tuning steps: raise tune ({how_to_set('tune', 2000)}).",
     "2. A channel with almost no variation or near-collinear channels: see `mmm validate` data checks.",
-    "3. Priors that fight the data: check the ROI/share priors of the channels with the worst R-hat.",
-    "4. A single stuck chain: rerun with another seed; if it recurs, raise target_accept to 0.95.",
+    "3. Priors that fight the data: check the ROI/share priors of the channels with the worst "
+    "R-hat (roi_prior / share_prior under [channels.NAME] in the channel map).",
+    f"4. A single stuck chain: rerun with another seed ({how_to_set('seed', 1)}); if it recurs, "
+    f"raise target_accept ({how_to_set('target_accept', 0.95)}).",
 )
 
 
@@ -38,7 +41,8 @@ def convergence_checks(result: FitResult) -> Checks:
                     "method",
                     "FAIL",
                     "APPROXIMATE fit (MAP point estimate): no posterior, no uncertainty, no convergence checks.",
-                    "Use it as a preview only; fit with method='mcmc' before using ROI or budget advice.",
+                    "Use it as a preview only; fit with method='mcmc' "
+                    f"({how_to_set('method', 'mcmc')}) before using ROI or budget advice.",
                 ),
             ),
             title="Convergence",
@@ -70,13 +74,12 @@ def prior_scale_check(design: Design) -> Check:
     cost = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     if not cost:
         return Check("prior_scale", "PASS", "No channel has a cost; ROI priors are not used.")
-    kpi_total = float(design.y.sum() * design.kpi_scale)
-    implied = (
-        sum(design.prior_for(c)[0] * design.spend_total[design.index(c)] for c in cost) / kpi_total
-    )
+    kpi_total = float((design.y * design.kpi_scale).sum())
+    spend = design.spend_total.sum(axis=0)  # national totals per channel
+    implied = sum(design.prior_for(c)[0] * spend[design.index(c)] for c in cost) / kpi_total
     vals = {
         "implied_media_share": implied,
-        "kpi_per_spend": kpi_total / float(design.spend_total[design.has_cost].sum()),
+        "kpi_per_spend": kpi_total / float(spend[design.has_cost].sum()),
     }
     if implied < 1e-3 or implied > 1.0:
         return Check(
@@ -85,7 +88,8 @@ def prior_scale_check(design: Design) -> Check:
             f"At the ROI prior's median, paid media would drive {implied:.2%} of the KPI (the KPI is "
             f"{vals['kpi_per_spend']:,.3g}x total spend): the prior does not fit the data's units and will dominate the ROI.",
             "Check that spend is in the KPI's currency; if it is an index or GRPs, map it as `activity` with the real "
-            "spend in `spend`, or set roi_prior=(median, sigma) on the right scale.",
+            "spend in `spend`, or set the ROI prior on the right scale: roi_prior = [median, sigma] under "
+            f"[channels.NAME] for one channel, or for all ({how_to_set('roi_prior', (1.0, 0.9))}).",
             vals,
         )
     return Check(
@@ -115,7 +119,7 @@ def _rhat(result: FitResult) -> Check:
             "r_hat",
             "FAIL",
             f"R-hat cannot be computed from {chains} chain (it is NaN): convergence is unverified.",
-            "Run at least 2 chains (4 recommended).",
+            f"Run at least 2 chains, 4 recommended ({how_to_set('chains', 4)}).",
             {"max_rhat": float("nan")},
         )
     import arviz as az  # here, not at import: it loads matplotlib and half of SciPy (~2 s)
@@ -144,7 +148,7 @@ def _rhat(result: FitResult) -> Check:
             "r_hat",
             "REVIEW",
             f"Max R-hat {worst:.3f} (for {where}) is above {RHAT_REVIEW}.",
-            "Run more draws (e.g. --draws 2000) and check again.",
+            f"Run more draws ({how_to_set('draws', 2000)}) and check again.",
             vals,
         )
     return Check("r_hat", "PASS", f"Max R-hat {worst:.3f} ≤ {RHAT_REVIEW}.", "", vals)
@@ -167,7 +171,8 @@ def _ess(result: FitResult) -> Check:
             "ess",
             "FAIL",
             f"Effective sample size too small (bulk {b:.0f}, tail {t:.0f} < {ESS_FAIL}).",
-            "Run more draws and tuning steps; see the R-hat recommendations.",
+            f"Run more draws ({how_to_set('draws', 2000)}) and tuning steps "
+            f"({how_to_set('tune', 2000)}); see the R-hat recommendations.",
             ess_vals,
         )
     if worst < ESS_REVIEW:
@@ -175,7 +180,7 @@ def _ess(result: FitResult) -> Check:
             "ess",
             "REVIEW",
             f"Effective sample size is low (bulk {b:.0f}, tail {t:.0f} < {ESS_REVIEW}); intervals are noisy.",
-            "Run more draws (e.g. --draws 2000).",
+            f"Run more draws ({how_to_set('draws', 2000)}).",
             ess_vals,
         )
     return Check(
@@ -203,7 +208,9 @@ def _divergences(result: FitResult) -> Check:
         "divergences",
         status,
         f"{n} divergent transitions ({share:.1%} of draws): parts of the posterior were not explored.",
-        "Raise target_accept (e.g. 0.95); if divergences persist, simplify the model (fewer channels or a fixed trend).",
+        f"Raise target_accept ({how_to_set('target_accept', 0.95)}); if divergences persist, "
+        f"simplify the model: fewer channels, or a linear trend instead of a piecewise one "
+        f"({how_to_set('trend', 'linear')}).",
         vals,
     )
 
@@ -215,7 +222,8 @@ def _stuck_chains(result: FitResult) -> Check:
             "stuck_chains",
             "FAIL",
             "Stuck chain(s): " + "; ".join(stuck.values()) + ".",
-            "Rerun with another seed; if it recurs raise target_accept or tune.",
+            f"Rerun with another seed ({how_to_set('seed', 1)}); if it recurs raise target_accept "
+            f"({how_to_set('target_accept', 0.95)}) or tune ({how_to_set('tune', 2000)}).",
             {"chains": list(stuck)},
         )
     restarted = result.info.get("restarted_chains") or []
@@ -253,7 +261,7 @@ def _bfmi(result: FitResult) -> Check:
             "bfmi",
             "REVIEW",
             f"Low energy BFMI ({low:.2f} < 0.3): heavy tails may be under-explored.",
-            "Run more tuning steps.",
+            f"Run more tuning steps ({how_to_set('tune', 2000)}).",
             {"min_bfmi": low},
         )
     return Check("bfmi", "PASS", f"Min energy BFMI {low:.2f}.", "", {"min_bfmi": low})
@@ -281,7 +289,8 @@ def _fit_checks(result: FitResult, fit: object) -> tuple[Check, ...]:
                 "fit_in_sample",
                 "REVIEW",
                 f"In-sample R² {r2:.2f}, MAPE {mape:.1%}: the model explains the KPI poorly.",
-                "Add missing drivers as controls (price, distribution, promotions) or holidays.",
+                "Add missing drivers as controls (columns = [...] under [controls] in the channel "
+                'map: price, distribution, promotions) or holidays (holidays = "CN" under [controls]).',
                 vals,
             )
         )
@@ -335,7 +344,7 @@ def _fit_checks(result: FitResult, fit: object) -> tuple[Check, ...]:
                 "holdout",
                 "PASS",
                 "No holdout requested (holdout_periods=0).",
-                "Refit with a holdout (e.g. --holdout 8) to measure forecast accuracy.",
+                f"Refit with a holdout ({how_to_set('holdout_periods', 8)}) to measure forecast accuracy.",
                 {},
             )
         )

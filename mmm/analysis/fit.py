@@ -9,19 +9,24 @@ that the model layer never depends on the result type built on top of it.
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mmm import _progress
 from mmm.analysis.diagnostics import convergence_checks
+from mmm.analysis.persist import design_features, library_versions
 from mmm.analysis.results import FitResult
 from mmm.data.dataset import MMMDataset
-from mmm.exceptions import ApproximationWarning, ConvergenceWarning
+from mmm.exceptions import ApproximationWarning, ConfigWarning, ConvergenceWarning
 from mmm.model.design import Design
 from mmm.model.graph import build_pymc_model, check_lift_tests, param_names
 from mmm.model.sample import fit_map, sample_posterior
 from mmm.model.spec import ModelSpec
+
+if TYPE_CHECKING:
+    import pymc as pm
 
 
 class MediaMixModel:
@@ -30,8 +35,11 @@ class MediaMixModel:
     Parameters
     ----------
     spec : ModelSpec, optional
-        Modelling and sampler choices (defaults: geometric adstock, Hill saturation,
-        linear trend, two yearly Fourier modes, nutpie with 4 × 1000 draws).
+        Modelling and sampler choices. Without one, ``fit`` uses the dataset's channel map:
+        :meth:`ModelSpec.from_channel_map` (its ``[model]`` table over ModelSpec's defaults:
+        geometric adstock, Hill saturation, linear trend, two yearly Fourier modes, nutpie
+        with 4 × 1000 draws), exactly as ``mmm fit`` does. A spec that disagrees with the
+        map's ``[model]`` table is used as given, with a warning naming the settings.
 
     Examples
     --------
@@ -44,11 +52,29 @@ class MediaMixModel:
     """
 
     def __init__(self, spec: ModelSpec | None = None) -> None:
-        self.spec = spec or ModelSpec()
+        self.spec = spec
 
-    def build(self, dataset: MMMDataset) -> Any:
+    def spec_for(self, dataset: MMMDataset) -> ModelSpec:
+        """The spec ``fit`` uses on ``dataset`` (see the class docstring)."""
+        cmap = dataset.channel_map
+        if self.spec is None:
+            return ModelSpec.from_channel_map(cmap)
+        differ = {k: v for k, v in cmap.model.items() if getattr(self.spec, k) != v}
+        if differ:
+            listed = ", ".join(
+                f"{k} = {v!r} (spec: {getattr(self.spec, k)!r})" for k, v in differ.items()
+            )
+            warnings.warn(
+                f"The channel map's [model] table sets {listed}; the ModelSpec given wins. "
+                "Use ModelSpec.from_channel_map(ds.channel_map, ...) to start from the map.",
+                ConfigWarning,
+                stacklevel=3,
+            )
+        return self.spec
+
+    def build(self, dataset: MMMDataset) -> pm.Model:
         """The PyMC model for ``dataset`` (for inspection; ``fit`` builds its own)."""
-        design = Design.build(dataset, self.spec)
+        design = Design.build(dataset, self.spec_for(dataset))
         check_lift_tests(design)
         return build_pymc_model(design)
 
@@ -58,17 +84,18 @@ class MediaMixModel:
         Long steps (compiling, sampling) say what they are doing on stderr, or in a notebook
         as a live line (:mod:`mmm._progress`); ``ModelSpec(progress=False)`` silences them.
         """
-        with nullcontext() if self.spec.progress else _progress.quiet():
-            return self._fit(dataset)
+        spec = self.spec_for(dataset)
+        with nullcontext() if spec.progress else _progress.quiet():
+            return self._fit(dataset, spec)
 
-    def _fit(self, dataset: MMMDataset) -> FitResult:
-        spec = self.spec
+    def _fit(self, dataset: MMMDataset, spec: ModelSpec) -> FitResult:
         design = Design.build(dataset, spec)
         check_lift_tests(design)
         t0 = time.perf_counter()
         model = build_pymc_model(design)
         keep = param_names(model)
-        info: dict[str, Any] = {"build_s": time.perf_counter() - t0}
+        # a fit's identity: files derived from it (a saved budget plan) record it
+        info: dict[str, Any] = {"fit_id": uuid.uuid4().hex, "build_s": time.perf_counter() - t0}
         if spec.method == "map":
             posterior, stats = fit_map(model, keep, spec)
             warnings.warn(
@@ -78,7 +105,9 @@ class MediaMixModel:
                 stacklevel=2,
             )
         else:
-            posterior, stats, timing = sample_posterior(model, keep, spec)
+            posterior, stats, timing = sample_posterior(
+                model, keep, spec, key=(design.structure(), tuple(keep))
+            )
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0
         # Free parameters are kept in single precision: 7 significant digits is far below Monte
@@ -88,8 +117,14 @@ class MediaMixModel:
         posterior = posterior.assign(
             {k: v.astype("float32") for k, v in posterior.data_vars.items() if k in free}
         )
+        info["versions"] = library_versions()
         result = FitResult(
-            posterior=posterior, sample_stats=stats, dataset=dataset, spec=spec, info=info
+            posterior=posterior,
+            sample_stats=stats,
+            dataset=dataset,
+            spec=spec,
+            info=info,
+            features=design_features(design),  # kept with the result: see mmm.analysis.persist
         )
         if spec.method == "mcmc":
             conv = convergence_checks(result)

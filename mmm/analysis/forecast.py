@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmm._dims import DATE, SAMPLE
+from mmm._dims import DATE, GEO, SAMPLE
 from mmm.analysis.attribution import PROB, iter_params, simulate_window, summarise
 from mmm.exceptions import DataValidationError, list_some
 from mmm.model.design import fourier_features, holiday_features
@@ -28,12 +29,20 @@ def future_dates(result: FitResult, periods: int) -> pd.DatetimeIndex:
 def future_activity(
     result: FitResult, future: pd.DataFrame
 ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
-    """Dates, activity (W, C) and controls (W, K) from a future frame in the channel map's columns."""
+    """Dates, activity (W, G, C) and controls (W, G, K) from a future frame in the channel map's columns.
+
+    A national fit takes one row per future period; a regional fit one row per period and
+    region (the region column of the channel map), national channels repeating the national
+    figure on every row as in the data.
+    """
     ds = result.dataset
     cmap = ds.channel_map
     if cmap.date not in future.columns:
         raise DataValidationError(f"The future frame needs the date column {cmap.date!r}.")
-    dates = pd.DatetimeIndex(pd.to_datetime(future[cmap.date]).to_numpy(), name=DATE)
+    if ds.is_panel and cmap.geo not in future.columns:
+        raise DataValidationError(f"The future frame needs the region column {cmap.geo!r}.")
+    days = pd.DatetimeIndex(pd.to_datetime(future[cmap.date]).to_numpy())
+    dates = pd.DatetimeIndex(days.unique(), name=DATE)
     if len(dates) and dates[0] <= ds.dates[-1]:
         raise DataValidationError(
             f"Future dates must start after the data ends ({ds.dates[-1].date()}); the first is {dates[0].date()}."
@@ -43,7 +52,25 @@ def future_activity(
         raise DataValidationError(
             f"Future dates must continue the data's calendar without gaps: expected {list_some([d.date().isoformat() for d in expected])}."
         )
-    act = np.zeros((len(dates), ds.n_channels))
+    geos = list(ds.geos)
+    regions = future[cmap.geo].astype(str).to_numpy() if ds.is_panel else np.full(len(future), geos[0])
+    unknown = sorted(set(regions) - set(geos))
+    if unknown:
+        raise DataValidationError(
+            f"Future frame has region(s) {list_some(unknown)} that are not in the data ({list_some(geos, 50)})."
+        )
+    index = pd.MultiIndex.from_arrays([days, regions])
+    if index.duplicated().any():
+        raise DataValidationError("The future frame has more than one row for a period (and region).")
+    full = pd.MultiIndex.from_product([dates, geos])
+    if len(full.difference(index)):
+        raise DataValidationError("The future frame needs one row for every future period (and every region).")
+    order = index.get_indexer(full)
+
+    def grid(col: str) -> np.ndarray:
+        return future[col].to_numpy(dtype=float)[order].reshape(len(dates), len(geos))
+
+    act = np.zeros((len(dates), len(geos), ds.n_channels))
     missing = []
     for j, ch in enumerate(ds.channels):
         cfg = cmap.channel(ch)
@@ -53,7 +80,8 @@ def future_activity(
         if col not in future.columns:
             missing.append(col)
             continue
-        act[:, j] = future[col].to_numpy(dtype=float)
+        values = grid(col)
+        act[:, :, j] = values[:, :1] * ds.geo_weight[None, :] if cfg.level == "national" else values
     missing += [c for c in cmap.controls if c not in future.columns]
     if missing:
         raise DataValidationError(
@@ -61,25 +89,35 @@ def future_activity(
         )
     if (act < 0).any():
         raise DataValidationError("Planned spend / activity must be >= 0.")
-    ctrl = (
-        future[list(cmap.controls)].to_numpy(dtype=float)
-        if cmap.controls
-        else np.zeros((len(dates), 0))
-    )
+    ctrl = np.stack([grid(c) for c in cmap.controls], axis=-1) if cmap.controls else np.zeros((len(dates), len(geos), 0))
     return dates, act, ctrl
 
 
 def baseline_rows(
     result: FitResult, dates: pd.DatetimeIndex, controls: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Baseline features for future dates: trend extrapolated, season and holidays from the calendar."""
+    """Baseline features for future dates: trend extrapolated, season and holidays from the calendar.
+
+    ``controls`` is (W, G, K) in the data's units.
+    """
     design = result.design
     ds = result.dataset
     mean, sd = ds.control_scale
-    ctrl = (controls - mean.values) / sd.values if controls.shape[1] else np.zeros((len(dates), 0))
+    ctrl = (controls - mean.values) / sd.values if controls.shape[-1] else np.zeros((len(dates), ds.n_geos, 0))
     country = result.spec.holidays or ds.channel_map.holidays
     if design.holidays.shape[1] and country:
-        hol_all, names = holiday_features(dates, country, ds.frequency)
+        # over the data and the future together: a holiday counts when it recurs in the whole
+        # span (a 13-week window alone holds most holidays once, and would drop them)
+        span, names = holiday_features(ds.dates.append(dates), country, ds.frequency)
+        hol_all = span[-len(dates) :]
+        unknown = [h for h in design.holiday_names if h not in names]
+        if unknown:
+            warnings.warn(
+                f"The installed `holidays` package does not list {list_some(unknown)} (the fit "
+                f"had them); they count as absent in the forecast from {dates[0].date()}.",
+                UserWarning,
+                stacklevel=3,
+            )
         hol = np.column_stack(
             [
                 hol_all[:, names.index(h)] if h in names else np.zeros(len(dates))
@@ -96,27 +134,29 @@ def baseline_rows(
     }
 
 
-def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB) -> xr.Dataset:
+def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB, geo: bool = False) -> xr.Dataset:
     """Expected KPI (currency) for each future period, mean and ``prob`` interval (dims: date).
 
     Also returns ``media_mean`` (expected media contribution, incl. earned) per period.
+    National totals; ``geo=True`` per region (dims: date, geo).
     """
     dates, act, ctrl = future_activity(result, future)
     rows = baseline_rows(result, dates, ctrl)
     design = result.design
     hist = result.dataset.data["activity"].values
+    scale = design.kpi_scale[None, None, :]
     mus, media = [], []
     for p in iter_params(result):
         base = baseline(np, design, p, rows=rows)
-        b = (
-            sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates))) for v in base.values())
-            * design.kpi_scale
-        )
+        b = sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates), design.n_geos)) for v in base.values()) * scale
         direct, _ = simulate_window(result, act, p, history=hist)
         m = direct.sum(axis=-1)
-        mus.append(b + m)
-        media.append(m)
-    da = xr.DataArray(np.concatenate(mus), dims=(SAMPLE, DATE), coords={DATE: dates})
-    out = summarise(da, prob)
-    out["media_mean"] = (DATE, np.concatenate(media).mean(axis=0))
+        mus.append(b + m if geo else (b + m).sum(axis=2))
+        media.append(m if geo else m.sum(axis=2))
+    dims = (SAMPLE, DATE, GEO) if geo else (SAMPLE, DATE)
+    coords: dict[str, Any] = {DATE: dates}
+    if geo:
+        coords[GEO] = list(design.geos)
+    out = summarise(xr.DataArray(np.concatenate(mus), dims=dims, coords=coords), prob)
+    out["media_mean"] = (dims[1:], np.concatenate(media).mean(axis=0))
     return out

@@ -85,6 +85,9 @@ CLASSES = (WELL, WEAK, PRIOR)
 COLUMNS = ("channel", "media", "metric", "prior_lower", "prior_median", "prior_upper",
            "post_lower", "post_median", "post_upper", "width_ratio", "median_shift", "class",
            "reason")  # fmt: skip
+#: columns of ``identifiability_by_geo.csv`` (regional fits)
+GEO_COLUMNS = ("geo", "channel", "prior_lower", "prior_upper", "post_lower", "post_median",
+               "post_upper", "width_ratio", "class")  # fmt: skip
 #: the numbers behind the reasons (extra columns of :attr:`Identifiability.table`)
 EVIDENCE = ("corr_season", "corr_trend", "corr_baseline", "cv", "signal_to_noise",
             "share_of_kpi", "collinear_with", "corr_channel", "noise")  # fmt: skip
@@ -182,6 +185,8 @@ class Identifiability:
     table: pd.DataFrame
     prob: float = 0.9
     currency: str = "¥"
+    #: regional fits: per region and channel (:func:`identifiability_by_geo`), else None
+    by_geo: pd.DataFrame | None = None
 
     def to_dataframe(self) -> pd.DataFrame:
         """The table (a copy)."""
@@ -327,7 +332,47 @@ def identifiability(
         row["reason"] = "" if cls == WELL else reason(row)
         rows.append(row)
     table = pd.DataFrame(rows, columns=[*COLUMNS, *EVIDENCE])
-    return Identifiability(table, prob, result.dataset.channel_map.currency)
+    by_geo = identifiability_by_geo(result, prob=prob, prior=prior) if design.is_panel else None
+    return Identifiability(table, prob, result.dataset.channel_map.currency, by_geo)
+
+
+def identifiability_by_geo(
+    result: FitResult, draws: int = 500, prob: float = 0.9, seed: int | None = None,
+    prior: FitResult | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Per region and channel with a cost: prior vs posterior ROI interval, width ratio and class.
+
+    The same measure as :func:`identifiability` (log-scale width ratio of the 90% intervals)
+    on each region's ROI, for a regional fit. Columns: ``geo, channel, prior_lower,
+    prior_upper, post_lower, post_median, post_upper, width_ratio, class``; regions where a
+    channel had no spend are left out. ``prior`` reuses prior draws already made
+    (:func:`prior_result`).
+    """
+    if result.n_samples < MIN_DRAWS:
+        raise ValueError(
+            f"identifiability needs posterior draws; this fit has {result.n_samples} "
+            f"(method={result.spec.method!r}). Fit with MCMC to measure what the data can tell."
+        )
+    design = result.design
+    prior = prior if prior is not None else prior_result(result, draws, seed)
+    post_tot, prior_tot = effect_totals(result, by_geo=True), effect_totals(prior, by_geo=True)
+    lo_q, hi_q = (1 - prob) / 2, 1 - (1 - prob) / 2
+    rows = []
+    for j, ch in enumerate(design.channels):
+        if not design.has_cost[j]:
+            continue
+        for g, geo in enumerate(design.geos):
+            spend = float(post_tot["spend"].values[g, j])
+            if spend <= 0:
+                continue
+            pl, pu = np.quantile(prior_tot["total"].values[:, g, j] / spend, [lo_q, hi_q])
+            ql, qm, qu = np.quantile(post_tot["total"].values[:, g, j] / spend, [lo_q, 0.5, hi_q])
+            ratio = _log_width(ql, qu) / _log_width(pl, pu)
+            cls = WELL if ratio <= WELL_MAX else WEAK if ratio <= WEAK_MAX else PRIOR
+            rows.append({"geo": geo, "channel": ch, "prior_lower": pl, "prior_upper": pu,
+                         "post_lower": ql, "post_median": qm, "post_upper": qu,
+                         "width_ratio": float(ratio), "class": cls})  # fmt: skip
+    return pd.DataFrame(rows, columns=list(GEO_COLUMNS))
 
 
 def _log_width(lo: float, hi: float) -> float:
@@ -348,7 +393,10 @@ def _evidence(result: FitResult) -> dict[str, dict[str, Any]]:
     mean_p = {
         str(k): np.asarray(v.mean(("chain", "draw")).values) for k, v in result.posterior.items()
     }
-    base = baseline(np, design, mean_p)
+    scale = design.kpi_scale  # national series: regions summed in currency
+    base = {
+        k: (np.asarray(v) * scale).sum(axis=-1) for k, v in baseline(np, design, mean_p).items()
+    }
     zero = np.zeros(design.n_periods)
     season = np.asarray(base.get("seasonality", zero)) + np.asarray(base.get("holidays", zero))
     trend = np.asarray(base.get("trend", zero)) * np.ones(design.n_periods)
@@ -356,12 +404,12 @@ def _evidence(result: FitResult) -> dict[str, dict[str, Any]]:
     n = 0
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
-        weekly += (eff.direct + eff.via_earned).sum(axis=0)
+        weekly += (eff.direct + eff.via_earned).sum(axis=(0, 2))
         n += p["beta"].shape[0]
     weekly /= max(n, 1)
-    kpi = result.dataset.data["kpi"].values[train]
-    noise = float(np.mean(mean_p["sigma"])) * float(np.mean(kpi))
-    x = design.x[train]
+    kpi = result.dataset.kpi_total[train]
+    noise = float(np.sqrt(np.sum((np.asarray(mean_p["sigma"]) * scale) ** 2)))
+    x = result.dataset.activity_total[train]
     out = {}
     for i, ch in enumerate(design.channels):
         xi = x[:, i]
@@ -457,8 +505,8 @@ def recommendation(row: Mapping[str, Any]) -> str:
     if row["metric"] == "roi":
         return (
             f"Run a lift test on {row['channel']} (see experiments.csv for the spend change and "
-            "duration) and refit with its result; until then the optimiser keeps its budget "
-            "within tight bounds."
+            "duration) and refit with its result (mmm fit --lift-tests tests.csv); until then "
+            "the optimiser keeps its budget within tight bounds."
         )
     return (
         f"Treat {row['channel']}'s contribution as indicative; an experiment (pausing it for a "

@@ -18,9 +18,13 @@ The map is a small TOML file (parsed with the standard library's ``tomllib``)::
     driven_by = ["weibo", "wechat_posts"]
     [controls]
     columns = ["price_index"]
+    [model]                  # optional: model and sampler settings (ModelSpec field names)
+    trend = "piecewise"
+    target_accept = 0.95
 
 This module is the one place that knows the schema; everything else receives a
-validated :class:`ChannelMap`.
+validated :class:`ChannelMap`. The ``[model]`` values are checked for type here and for
+range by :class:`mmm.model.spec.ModelSpec` (``ModelSpec.from_channel_map``).
 """
 
 from __future__ import annotations
@@ -43,8 +47,11 @@ TOP_KEYS = {
     "week_start": 'weekday a week starts on when daily data is aggregated: "MON" (default) … "SUN"',
     "currency": 'currency symbol or code used in reports, e.g. "¥" (default) or "USD"',
     "brand": "brand name shown in reports",
+    "geo": 'region column of a regional panel, e.g. geo = "province" (or a [geo] table with `column` and `population`)',
+    "population": "region population: a column name, or a [population] table of region = number",
     "channels": "one [channels.NAME] table per channel",
     "controls": "[controls] table with `columns` and optional `holidays`",
+    "model": "[model] table of model and sampler settings (see MODEL_KEYS)",
 }
 CHANNEL_KEYS = {
     "media": "paid | owned | earned (required)",
@@ -59,10 +66,39 @@ CHANNEL_KEYS = {
     "adstock": "carry-over transform name (see mmm.model.transforms.ADSTOCKS)",
     "saturation": "saturation transform name (see mmm.model.transforms.SATURATIONS)",
     "max_lag": "longest carry-over in periods",
+    "level": '"regional" (default) or "national": a channel bought nationally, whose column repeats the national figure on every region\'s row; it is split to regions by population (or KPI share)',
 }
+GEO_KEYS = {
+    "column": "the region column (required)",
+    "population": "a population column, or a table of region = population",
+}
+LEVELS = ("regional", "national")
 CONTROL_KEYS = {
     "columns": "list of control columns (price, promotions, …)",
     "holidays": 'country code for holiday regressors from the `holidays` package, e.g. "CN"',
+}
+#: keys of the ``[model]`` table: ModelSpec field names → (kind, what it sets); the defaults
+#: live in :class:`mmm.model.spec.ModelSpec` only (``mmm fit --print-spec`` shows them)
+MODEL_KEYS: dict[str, tuple[str, str]] = {
+    "adstock": ("str", "carry-over transform of every channel (a channel's own `adstock` wins)"),
+    "saturation": ("str", "saturation transform of every channel (a channel's own wins)"),
+    "max_lag": ("int", "longest carry-over in periods (a channel's own `max_lag` wins)"),
+    "roi_prior": ("prior", "[median, sigma] of the ROI prior of channels with a cost"),
+    "share_prior": ("prior", "[median, sigma] of the share-of-KPI prior of channels without"),
+    "trend": ("str", '"linear", "piecewise" or "none"'),
+    "n_changepoints": ("int", "changepoints of a piecewise trend"),
+    "fourier_modes": ("int", "yearly Fourier modes of the seasonality (0: none)"),
+    "likelihood": ("str", '"lognormal" (multiplicative noise) or "normal"'),
+    "holdout_periods": ("int", "last periods kept out of the fit to measure forecasts"),
+    "sampler": ("str", '"nutpie", "pymc" or "numpyro"'),
+    "method": ("str", '"mcmc", or "map" for an APPROXIMATE preview'),
+    "chains": ("int", "MCMC chains"),
+    "draws": ("int", "draws per chain"),
+    "tune": ("int", "tuning steps per chain"),
+    "seed": ("int", "random seed"),
+    "national_effect": ("bool", "regional fits: a weekly effect shared by every region (true/false)"),
+    "geo_spread": ("float", "regional fits: scale of how far a region's log-ROI may sit from the national one"),
+    "target_accept": ("float", "NUTS target acceptance rate in (0, 1); higher: smaller steps"),
 }
 FREQUENCIES = ("D", "W", "M")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -92,6 +128,7 @@ class ChannelConfig:
     adstock: str | None = None
     saturation: str | None = None
     max_lag: int | None = None
+    level: str = "regional"
 
     @property
     def input_column(self) -> str:
@@ -135,6 +172,14 @@ class ChannelMap:
     week_start: str = "MON"
     currency: str = "¥"
     brand: str | None = None
+    #: region column of a regional panel (None: one national series)
+    geo: str | None = None
+    #: population per region: a column name …
+    population: str | None = None
+    #: … or a table region → population
+    population_table: Mapping[str, float] | None = None
+    #: the ``[model]`` table: ModelSpec settings by field name (type-checked, see MODEL_KEYS)
+    model: Mapping[str, Any] = field(default_factory=dict, hash=False)
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ construction
@@ -229,7 +274,16 @@ class ChannelMap:
             raise ConfigError(
                 f"Channel map {where}: kpi_type = {kpi_type!r}; allowed: {', '.join(KPI_TYPES)}."
             )
+        geo, population, population_table = _geo(raw, where)
+        national = [c.name for c in channels if c.level == "national"]
+        if national and geo is None:
+            raise ConfigError(
+                f"Channel map {where}: channel(s) {list_some(national)} have level = \"national\", "
+                "which only means something for a regional panel; set `geo` (the region column) "
+                "or remove `level`."
+            )
         used = [raw["date"], raw["kpi"], *columns] + [c for ch in channels for c in ch.columns]
+        used += [c for c in (geo, population) if c]
         dupes = sorted({c for c in used if used.count(c) > 1})
         if dupes:
             raise ConfigError(
@@ -247,6 +301,10 @@ class ChannelMap:
             week_start=week_start,
             currency=str(raw.get("currency", "¥")),
             brand=raw.get("brand"),
+            geo=geo,
+            population=population,
+            population_table=population_table,
+            model=model_section(raw.get("model", {}), where),
         )
 
     # ------------------------------------------------------------------ accessors
@@ -278,13 +336,17 @@ class ChannelMap:
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping that :meth:`from_dict` accepts (round-trips)."""
         out: dict[str, Any] = {"date": self.date, "kpi": self.kpi}
-        for key in ("kpi_type", "frequency", "week_start", "currency", "brand"):
+        for key in ("kpi_type", "frequency", "week_start", "currency", "brand", "geo"):
             val = getattr(self, key)
             if val is not None:
                 out[key] = val
+        if self.population is not None:
+            out["population"] = self.population
         chans: dict[str, Any] = {}
         for ch in self.channels:
             d = {k: v for k, v in asdict(ch).items() if k != "name" and v not in (None, (), False)}
+            if d.get("level") == "regional":
+                del d["level"]
             for k in ("driven_by", "roi_prior", "share_prior"):
                 if k in d:
                     d[k] = list(d[k])
@@ -294,6 +356,12 @@ class ChannelMap:
         if self.holidays:
             ctrl["holidays"] = self.holidays
         out["controls"] = ctrl
+        if self.population_table is not None:
+            out["population"] = dict(self.population_table)
+        if self.model:
+            out["model"] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.model.items()
+            }
         return out
 
     def to_toml(self) -> str:
@@ -361,6 +429,14 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
     social = spec.get("social", False)
     if not isinstance(social, bool):
         raise ConfigError(f"In {ctx}: social must be true or false, got {social!r}.")
+    level = spec.get("level", "regional")
+    if level not in LEVELS:
+        raise ConfigError(f"In {ctx}: level = {level!r}; allowed: {', '.join(LEVELS)}.")
+    if level == "national" and media == "earned":
+        raise ConfigError(
+            f"In {ctx}: earned channels are measured where they happen; level = \"national\" is for "
+            "paid or owned channels bought nationally."
+        )
     max_lag = spec.get("max_lag")
     if max_lag is not None and (
         not isinstance(max_lag, int) or isinstance(max_lag, bool) or max_lag < 1
@@ -380,6 +456,47 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
         adstock=spec.get("adstock"),
         saturation=spec.get("saturation"),
         max_lag=max_lag,
+        level=level,
+    )
+
+
+def _geo(raw: Mapping[str, Any], where: str) -> tuple[str | None, str | None, dict[str, float] | None]:
+    """(region column, population column, population table) from `geo` / `population` / [geo]."""
+    geo, population = raw.get("geo"), raw.get("population")
+    if isinstance(geo, Mapping):
+        _check_keys(geo, GEO_KEYS, f"[geo] of {where}")
+        if population is not None and "population" in geo:
+            raise ConfigError(
+                f"Channel map {where}: population is given twice (top level and in [geo]); keep one."
+            )
+        population = geo.get("population", population)
+        geo = geo.get("column")
+    if geo is not None and not (isinstance(geo, str) and geo):
+        raise ConfigError(
+            f'Channel map {where}: geo = {geo!r}; expected the region column name, e.g. geo = "province".'
+        )
+    if population is None:
+        return geo, None, None
+    if geo is None:
+        raise ConfigError(
+            f"Channel map {where}: population is only used with a regional panel; set `geo` too."
+        )
+    if isinstance(population, str) and population:
+        return geo, population, None
+    if isinstance(population, Mapping) and population:
+        table = {}
+        for region, value in population.items():
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            if not ok:
+                raise ConfigError(
+                    f"Channel map {where}: population of region {region!r} is {value!r}; "
+                    "it must be a positive number."
+                )
+            table[str(region)] = float(value)
+        return geo, None, table
+    raise ConfigError(
+        f"Channel map {where}: population = {population!r}; expected a column name or a table "
+        "of region = population."
     )
 
 
@@ -400,6 +517,44 @@ def _prior(spec: Mapping[str, Any], key: str, ctx: str) -> tuple[float, float] |
             "both positive, e.g. [1.5, 0.7]."
         )
     return (float(val[0]), float(val[1]))
+
+
+def model_section(section: Any, where: str = "(dict)") -> dict[str, Any]:
+    """The ``[model]`` table, type-checked against :data:`MODEL_KEYS` (priors become tuples).
+
+    Ranges and allowed names are checked by ``ModelSpec`` when the spec is built from the map.
+
+    >>> model_section({"trend": "none", "roi_prior": [1.5, 0.5]})
+    {'trend': 'none', 'roi_prior': (1.5, 0.5)}
+    """
+    ctx = f"[model] of channel map {where}"
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"In {ctx}: expected a table of settings, got {section!r}.")
+    unknown = [k for k in section if k not in MODEL_KEYS]
+    if unknown:
+        allowed = "; ".join(f"{k} ({kind}): {what}" for k, (kind, what) in MODEL_KEYS.items())
+        raise ConfigError(
+            f"Unknown key(s) {list_some(unknown)} in {ctx}. Allowed keys — {allowed}."
+        )
+    out: dict[str, Any] = {}
+    for key, val in section.items():
+        kind = MODEL_KEYS[key][0]
+        if kind == "prior":
+            out[key] = _prior(section, key, ctx)
+            continue
+        ok = {
+            "str": isinstance(val, str),
+            "int": isinstance(val, int) and not isinstance(val, bool),
+            "float": isinstance(val, int | float) and not isinstance(val, bool),
+            "bool": isinstance(val, bool),
+        }[kind]
+        if not ok:
+            example = {"str": '"text"', "int": "an integer", "float": "a number", "bool": "true or false"}[kind]
+            raise ConfigError(
+                f"In {ctx}: {key} = {val!r}; expected {example} ({MODEL_KEYS[key][1]})."
+            )
+        out[key] = float(val) if kind == "float" else val
+    return out
 
 
 def _holiday_country(code: Any, where: str) -> str:
@@ -454,6 +609,6 @@ def dict_to_toml(d: Mapping[str, Any]) -> str:
                 lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in spec.items())
         else:
             lines.append("")
-            lines.append(f"[{_toml_key(k)}]")
+            lines.append(f"[{_toml_key(k)}]")  # [controls], [population]
             lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in v.items())
     return "\n".join(lines) + "\n"

@@ -2,27 +2,30 @@
 
 An :class:`MMMDataset` wraps an :class:`xarray.Dataset` with
 
-========== ================== ==========================================================
-variable   dims               meaning
-========== ================== ==========================================================
-kpi        (date)             sales / revenue per period, in currency (or units)
-spend      (date, channel)    what each channel cost, in currency (0 where it has no cost)
-activity   (date, channel)    what drives the model: activity if mapped, else spend
-controls   (date, control)    control regressors (price, promotions, …)
-========== ================== ==========================================================
+========== ======================== ====================================================
+variable   dims                     meaning
+========== ======================== ====================================================
+kpi        (date, geo)              sales / revenue per period, in currency (or units)
+spend      (date, geo, channel)     what each channel cost, in currency (0 without a cost)
+activity   (date, geo, channel)     what drives the model: activity if mapped, else spend
+controls   (date, geo, control)     control regressors (price, promotions, …)
+========== ======================== ====================================================
 
-and channel coordinates ``media`` (paid | owned | earned), ``social``, ``platform`` and
-``has_cost``. Validation runs once, at construction, in named steps; each failure raises
-:class:`~mmm.exceptions.DataValidationError` naming the column, the dates and what is
-allowed. Nothing is ever silently changed.
+and channel coordinates ``media`` (paid | owned | earned), ``social``, ``platform``,
+``has_cost`` and ``level`` (regional | national). A national dataset is the one-region case:
+its ``geo`` dimension holds the single region ``"national"``. A regional panel (the channel
+map names a ``geo`` column) has one entry per province, city or market, and optionally a
+``population`` coordinate over ``geo``.
+
+Validation runs once, at construction, in named steps; each failure raises
+:class:`~mmm.exceptions.DataValidationError` naming the column, the region, the dates and
+what is allowed. Nothing is ever silently changed.
 """
 
 from __future__ import annotations
 
 import html
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -30,20 +33,23 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mmm._checks import Check, Checks
-from mmm._dims import CHANNEL, CONTROL, DATE, MIN_PERIODS, PERIODS_PER_YEAR
+from mmm._checks import Checks
+from mmm._dims import CHANNEL, CONTROL, DATE, GEO, MIN_PERIODS, PERIODS_PER_YEAR
 from mmm.data.config import ChannelMap
 from mmm.exceptions import DataValidationError, list_dates, list_some
 
 VARIABLES = ("kpi", "spend", "activity", "controls")
+#: the one region of a national dataset
+NATIONAL = "national"
 
 
 @dataclass(frozen=True, eq=False)
 class MMMDataset:
-    """Validated marketing data: KPI, spend and activity by channel, controls.
+    """Validated marketing data: KPI, spend and activity by region and channel, controls.
 
-    Build one with :func:`mmm.data.load.from_dataframe` (or any other loader in :mod:`mmm.data.load`);
-    the constructor only takes an already labelled :class:`xarray.Dataset`.
+    Build one with :func:`mmm.data.load.from_dataframe` (or any other loader in
+    :mod:`mmm.data.load`); the constructor only takes an already labelled
+    :class:`xarray.Dataset`.
 
     Examples
     --------
@@ -51,8 +57,8 @@ class MMMDataset:
     >>> from mmm.data.load import from_dataframe
     >>> brand = generate(seed=0, weeks=104)
     >>> ds = from_dataframe(brand.data, brand.channel_map)
-    >>> ds.n_periods
-    104
+    >>> ds.n_periods, ds.geos
+    (104, ('national',))
     """
 
     data: xr.Dataset
@@ -61,9 +67,9 @@ class MMMDataset:
     def __post_init__(self) -> None:
         for step in (
             self._validate_structure,
+            self._validate_regions,
             self._validate_calendar,
-            self._validate_nas,
-            self._validate_non_negative,
+            self._validate_values,
             self._validate_kpi,
             self._validate_channels,
             self._validate_length,
@@ -83,6 +89,10 @@ class MMMDataset:
             return str(ch.cost_column)
         return ch.input_column
 
+    def _where(self, g: int) -> str:
+        """`` in region 'X'`` for a panel, nothing for a national dataset."""
+        return f" in region {self.geos[g]!r}" if self.is_panel else ""
+
     def _validate_structure(self) -> None:
         missing = [v for v in VARIABLES if v not in self.data]
         if missing:
@@ -93,96 +103,109 @@ class MMMDataset:
             raise DataValidationError(
                 "MMMDataset has no channels; the channel map must name at least one."
             )
+        want = {"kpi": (DATE, GEO), "spend": (DATE, GEO, CHANNEL),
+                "activity": (DATE, GEO, CHANNEL), "controls": (DATE, GEO, CONTROL)}  # fmt: skip
+        for var, dims in want.items():
+            if tuple(self.data[var].dims) != dims:
+                raise DataValidationError(
+                    f"MMMDataset variable {var!r} has dims {tuple(self.data[var].dims)}; "
+                    f"expected {dims} (build it with mmm.data.load.from_dataframe)."
+                )
+
+    def _validate_regions(self) -> None:
+        geos = self.geos
+        if self.channel_map.geo is not None and len(geos) < 2:
+            raise DataValidationError(
+                f"The channel map sets geo = {self.channel_map.geo!r} but the data has "
+                f"{len(geos)} region(s) ({list_some(geos)}); a regional panel needs at least 2 "
+                "regions (remove `geo` to fit one national series)."
+            )
+        if self.channel_map.geo is None and geos != (NATIONAL,):
+            raise DataValidationError(
+                f"The data has regions {list_some(geos)} but the channel map sets no `geo` column."
+            )
+        if len(set(geos)) != len(geos):
+            dupes = sorted({g for g in geos if geos.count(g) > 1})
+            raise DataValidationError(f"Region(s) {list_some(dupes)} appear more than once.")
+        if "population" in self.data.coords:
+            pop = self.data["population"].values.astype(float)
+            bad = [geos[g] for g in np.flatnonzero(~(np.isfinite(pop) & (pop > 0)))]
+            if bad:
+                raise DataValidationError(
+                    f"Population of region(s) {list_some(bad)} is missing, zero or negative; "
+                    "every region needs a positive population."
+                )
 
     def _validate_calendar(self) -> None:
         dates = pd.DatetimeIndex(self.data[DATE].values)
+        col = self.channel_map.date
         dupes = dates[dates.duplicated()].unique()
         if len(dupes):
             raise DataValidationError(
-                f"Column {self.channel_map.date!r} has duplicate dates {list_dates(dupes)}; "
+                f"Column {col!r} has duplicate dates {list_dates(dupes)}; "
                 "each period must appear once (aggregate or remove the repeated rows)."
             )
         if not dates.is_monotonic_increasing:
-            raise DataValidationError(f"Column {self.channel_map.date!r} must be sorted ascending.")
-        freq = self.frequency
+            raise DataValidationError(f"Column {col!r} must be sorted ascending.")
         if len(dates) < 2:
             return
-        if freq == "W":
+        if self.frequency == "W":
             step = np.diff(dates.values).astype("timedelta64[D]").astype(int)
             bad = np.flatnonzero(step != 7)
             if len(bad):
                 raise DataValidationError(
-                    f"Column {self.channel_map.date!r}: weekly dates must be exactly 7 days apart; "
+                    f"Column {col!r}: weekly dates must be exactly 7 days apart; "
                     f"the calendar breaks after {list_dates(dates[bad])} "
                     f"(gaps of {list_some(sorted(set(step[bad].tolist())))} days). Fill missing weeks "
                     "with zeros where nothing was spent, or fix the dates."
                 )
-        elif freq == "M":
-            periods = dates.to_period("M")
-            step = np.diff(periods.asi8)
+        elif self.frequency == "M":
+            step = np.diff(dates.to_period("M").asi8)
             bad = np.flatnonzero(step != 1)
             if len(bad):
                 raise DataValidationError(
-                    f"Column {self.channel_map.date!r}: monthly dates must be consecutive months; "
+                    f"Column {col!r}: monthly dates must be consecutive months; "
                     f"the calendar breaks after {list_dates(dates[bad])}."
                 )
 
-    def _validate_nas(self) -> None:
-        dates = pd.DatetimeIndex(self.data[DATE].values)
-        for var in VARIABLES:
-            arr = self.data[var]
-            if arr.size == 0:
-                continue
-            nan = np.isnan(arr.values)
-            if not nan.any():
-                continue
-            if arr.ndim == 1:
-                col, rows = self._column(var), np.flatnonzero(nan)
-            else:
-                j = int(np.flatnonzero(nan.any(axis=0))[0])
-                other = arr.dims[1]
-                label = str(arr[other].values[j])
-                col = self._column(var, channel=label) if other == CHANNEL else label
-                rows = np.flatnonzero(nan[:, j])
-            raise DataValidationError(
-                f"Column {col!r} has {len(rows)} missing (NaN/empty) value(s) on {list_dates(dates[rows])}. "
-                "Missing values are not allowed: fill them with the true figure (0 if nothing was "
-                "spent or done) before loading."
-            )
-
-    def _validate_non_negative(self) -> None:
-        dates = pd.DatetimeIndex(self.data[DATE].values)
-        for var in ("spend", "activity"):
-            arr = self.data[var].values
-            for j, ch in enumerate(self.channels):
-                rows = np.flatnonzero(arr[:, j] < 0)
-                if len(rows):
-                    raise DataValidationError(
-                        f"Column {self._column(var, channel=ch)!r} (channel {ch!r}) has negative values "
-                        f"on {list_dates(dates[rows])}; {var} must be >= 0."
-                    )
+    def _validate_values(self) -> None:
+        dates = self.dates
+        d = self.data
+        for g in range(self.n_geos):
+            where = self._where(g)
+            check_values(d["kpi"].values[:, g], dates, self.channel_map.kpi, "KPI", where)
+            for j, ch in enumerate(self.channel_map.channels):
+                for var, col, kind in (("spend", ch.cost_column, "cost" if ch.cost else "spend"),
+                                       ("activity", ch.input_column, "activity" if ch.activity else "spend")):  # fmt: skip
+                    if col is None or (var == "activity" and col == ch.cost_column):
+                        continue
+                    role = f"{kind} of {ch.media} channel {ch.name!r}"
+                    check_values(d[var].values[:, g, j], dates, col, role, where)
+            for k, ctl in enumerate(self.controls):
+                check_values(d["controls"].values[:, g, k], dates, ctl, "control", where, True)
 
     def _validate_kpi(self) -> None:
         kpi = self.data["kpi"].values
-        dates = pd.DatetimeIndex(self.data[DATE].values)
         col = self.channel_map.kpi
-        neg = np.flatnonzero(kpi < 0)
-        if len(neg):
+        zero = [self.geos[g] for g in range(self.n_geos) if np.all(kpi[:, g] == 0)]
+        if zero and self.is_panel:
             raise DataValidationError(
-                f"KPI column {col!r} has negative values on {list_dates(dates[neg])}; sales must be >= 0."
+                f"KPI column {col!r} is zero in every period in region(s) {list_some(zero)}; a "
+                "region without sales has nothing to explain (drop it from the data)."
             )
-        if np.all(kpi == 0):
+        total = kpi.sum(axis=1)
+        if np.all(total == 0):
             raise DataValidationError(
                 f"KPI column {col!r} is zero in every period; there is nothing to explain."
             )
-        if np.nanstd(kpi) == 0:
+        if np.nanstd(total) == 0:
             raise DataValidationError(
-                f"KPI column {col!r} is constant ({kpi[0]:g}) in every period; the model needs a KPI that varies."
+                f"KPI column {col!r} is constant ({total[0]:g}) in every period; the model needs a KPI that varies."
             )
 
     def _validate_channels(self) -> None:
-        spend = self.data["spend"].values
-        act = self.data["activity"].values
+        spend = self.data["spend"].values.sum(axis=1)
+        act = self.data["activity"].values.sum(axis=1)
         for j, ch in enumerate(self.channels):
             cfg = self.channel_map.channel(ch)
             if cfg.media == "paid" and spend[:, j].sum() == 0:
@@ -227,6 +250,20 @@ class MMMDataset:
         return tuple(str(c) for c in self.data[CHANNEL].values)
 
     @property
+    def geos(self) -> tuple[str, ...]:
+        """Region names (``("national",)`` for a national dataset)."""
+        return tuple(str(g) for g in self.data[GEO].values)
+
+    @property
+    def is_panel(self) -> bool:
+        """Whether this is a regional panel (the channel map names a ``geo`` column)."""
+        return self.channel_map.geo is not None
+
+    @property
+    def n_geos(self) -> int:
+        return int(self.data.sizes[GEO])
+
+    @property
     def controls(self) -> tuple[str, ...]:
         return (
             tuple(str(c) for c in self.data[CONTROL].values) if CONTROL in self.data.coords else ()
@@ -266,54 +303,130 @@ class MMMDataset:
         """Earned channel → the channels that generate it."""
         return {c.name: c.driven_by for c in self.channel_map.channels if c.media == "earned"}
 
+    # ------------------------------------------------------------------ national totals
+    @property
+    def kpi_total(self) -> np.ndarray:
+        """KPI per period summed over regions, (date,)."""
+        return self.data["kpi"].values.sum(axis=1)
+
+    @property
+    def spend_total(self) -> np.ndarray:
+        """Spend per period and channel summed over regions, (date, channel)."""
+        return self.data["spend"].values.sum(axis=1)
+
+    @property
+    def activity_total(self) -> np.ndarray:
+        """Activity per period and channel summed over regions, (date, channel)."""
+        return self.data["activity"].values.sum(axis=1)
+
     # ------------------------------------------------------------------ scales
     @cached_property
     def kpi_scale(self) -> float:
-        """Mean KPI per period: the model works in KPI / kpi_scale."""
-        return float(self.data["kpi"].mean())
+        """Mean national KPI per period (the sum over regions)."""
+        return float(self.kpi_total.mean())
+
+    @cached_property
+    def geo_kpi_scale(self) -> np.ndarray:
+        """Mean KPI per period of each region, (geo,): the model works in KPI / this."""
+        return self.data["kpi"].values.mean(axis=0)
 
     @cached_property
     def input_scale(self) -> xr.DataArray:
-        """Mean activity per period for each channel (dims: channel)."""
-        return self.data["activity"].mean(DATE)
+        """Mean national activity per period for each channel (dims: channel)."""
+        return self.data["activity"].sum(GEO).mean(DATE)
+
+    @cached_property
+    def geo_weight(self) -> np.ndarray:
+        """Each region's size as a share of the total, (geo,): population if given, else KPI."""
+        if "population" in self.data.coords:
+            size = self.data["population"].values.astype(float)
+        else:
+            size = self.geo_kpi_scale
+        return size / size.sum()
 
     @cached_property
     def control_scale(self) -> tuple[xr.DataArray, xr.DataArray]:
-        """(mean, std) of each control (dims: control); std of a constant control is 1."""
+        """(mean, std) of each control over periods and regions (dims: control); std of a constant is 1."""
         c = self.data["controls"]
-        sd = c.std(DATE)
-        return c.mean(DATE), xr.where(sd > 0, sd, 1.0)
+        sd = c.std((DATE, GEO))
+        return c.mean((DATE, GEO)), xr.where(sd > 0, sd, 1.0)
 
     # ------------------------------------------------------------------ views
     def isel_dates(self, sl: slice) -> MMMDataset:
         """A new (re-validated) dataset restricted to a slice of periods."""
         return MMMDataset(self.data.isel({DATE: sl}), self.channel_map)
 
+    def sel_geos(self, geos: Any) -> MMMDataset:
+        """A new (re-validated) panel restricted to some regions (at least two)."""
+        wanted = [str(g) for g in geos]
+        unknown = [g for g in wanted if g not in self.geos]
+        if unknown:
+            raise DataValidationError(
+                f"Unknown region(s) {list_some(unknown)}; the data has {list_some(self.geos, 50)}."
+            )
+        return MMMDataset(self.data.sel({GEO: wanted}), self.channel_map)
+
+    def national(self) -> MMMDataset:
+        """The panel summed over regions: one national series (controls averaged over regions).
+
+        A national dataset is returned as it is.
+        """
+        if not self.is_panel:
+            return self
+        d = self.data
+        data = xr.Dataset(
+            {
+                "kpi": d["kpi"].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
+                "spend": d["spend"].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
+                "activity": d["activity"].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
+                "controls": d["controls"].mean(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
+            },
+            attrs=dict(d.attrs),
+        )
+        data = data.assign_coords({k: d[k] for k in ("media", "social", "platform", "has_cost", "level")
+                                   if k in d.coords})  # fmt: skip
+        cmap = replace(self.channel_map, geo=None, population=None, population_table=None,
+                       channels=tuple(replace(c, level="regional") for c in self.channel_map.channels))  # fmt: skip
+        return MMMDataset(data, cmap)
+
     def to_dataframe(self) -> pd.DataFrame:
-        """Wide frame with the original column names; ``from_dataframe(df, channel_map)`` round-trips."""
+        """The data with the original column names: one row per date (national) or per (date, region).
+
+        ``from_dataframe(ds.to_dataframe(), ds.channel_map)`` round-trips. National channels of a
+        panel repeat their national total on every region's row, as they are read.
+        """
         cmap = self.channel_map
-        df = pd.DataFrame({cmap.date: self.dates, cmap.kpi: self.data["kpi"].values})
-        for ch in cmap.channels:
-            sel = self.data.sel(channel=ch.name)
-            if ch.spend:
-                df[ch.spend] = sel["spend"].values
-            if ch.cost:
-                df[ch.cost] = sel["spend"].values
-            if ch.activity:
-                df[ch.activity] = sel["activity"].values
-        for ctl in self.controls:
-            df[ctl] = self.data["controls"].sel(control=ctl).values
+        g = np.tile(np.arange(self.n_geos), self.n_periods)
+        t = np.repeat(np.arange(self.n_periods), self.n_geos)
+        df = pd.DataFrame({cmap.date: self.dates[t]})
+        if self.is_panel:
+            df[str(cmap.geo)] = np.asarray(self.geos)[g]
+            if cmap.population:
+                df[cmap.population] = self.data["population"].values[g]
+        df[cmap.kpi] = self.data["kpi"].values[t, g]
+        spend, act = self.data["spend"].values, self.data["activity"].values
+        for j, ch in enumerate(cmap.channels):
+            if ch.level == "national":
+                s_col, a_col = spend[:, :, j].sum(axis=1)[t], act[:, :, j].sum(axis=1)[t]
+            else:
+                s_col, a_col = spend[t, g, j], act[t, g, j]
+            for col, values in ((ch.spend, s_col), (ch.cost, s_col), (ch.activity, a_col)):
+                if col:
+                    df[col] = values
+        for k, ctl in enumerate(self.controls):
+            df[ctl] = self.data["controls"].values[t, g, k]
         return df
 
     # ------------------------------------------------------------------ summaries
     def summary(self) -> DatasetSummary:
-        """Periods, date range, spend and share by channel and media type, KPI totals."""
+        """Periods, date range, regions, spend and share by channel and media type, KPI totals."""
         d = self.data
-        spend = d["spend"].sum(DATE).values
+        spend = self.spend_total.sum(axis=0)
+        act_all = self.activity_total
         paid_total = float(spend.sum())
         rows = []
         for j, ch in enumerate(self.channels):
-            act = d["activity"].values[:, j]
+            act = act_all[:, j]
             rows.append(
                 {
                     "channel": ch,
@@ -332,36 +445,48 @@ class MMMDataset:
             .sum()
             .reset_index()
         )
+        by_geo = pd.DataFrame(
+            {
+                "geo": self.geos,
+                "kpi": d["kpi"].values.sum(axis=0),
+                "spend": d["spend"].values.sum(axis=(0, 2)),
+                "weight": self.geo_weight,
+            }
+        )
         return DatasetSummary(
             n_periods=self.n_periods,
             frequency=self.frequency,
             start=self.dates[0],
             end=self.dates[-1],
             kpi_name=self.channel_map.kpi,
-            kpi_total=float(d["kpi"].sum()),
+            kpi_total=float(self.kpi_total.sum()),
             kpi_mean=self.kpi_scale,
             currency=self.channel_map.currency,
             by_channel=by_channel,
             by_media=by_media,
             controls=self.controls,
+            by_geo=by_geo if self.is_panel else None,
         )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
     def __repr__(self) -> str:
+        regions = f", {self.n_geos} regions" if self.is_panel else ""
         return (
             f"MMMDataset({self.n_periods} {'weeks' if self.frequency == 'W' else 'months'} "
-            f"{self.dates[0].date()}..{self.dates[-1].date()}, channels={list(self.channels)}, "
+            f"{self.dates[0].date()}..{self.dates[-1].date()}{regions}, channels={list(self.channels)}, "
             f"controls={list(self.controls)})"
         )
 
     def eda(self) -> Checks:
         """Data checks before modelling: collinearity, VIF, variation, spend shares.
 
-        Suspicious but legal data is a REVIEW, never an error.
+        Suspicious but legal data is a REVIEW, never an error (see :mod:`mmm.data.checks`).
         """
-        return Checks(tuple(fn(self) for fn in _EDA_CHECKS), title="Data checks")
+        from mmm.data.checks import data_checks
+
+        return data_checks(self)
 
 
 @dataclass(frozen=True)
@@ -379,11 +504,13 @@ class DatasetSummary:
     by_channel: pd.DataFrame
     by_media: pd.DataFrame
     controls: tuple[str, ...]
+    by_geo: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         unit = "weeks" if self.frequency == "W" else "months"
+        regions = f", {len(self.by_geo)} regions" if self.by_geo is not None else ""
         lines = [
-            f"{self.n_periods} {unit}, {self.start.date()} to {self.end.date()}",
+            f"{self.n_periods} {unit}, {self.start.date()} to {self.end.date()}{regions}",
             f"KPI {self.kpi_name!r}: total {self.currency}{self.kpi_total:,.0f}, "
             f"mean {self.currency}{self.kpi_mean:,.0f} per {unit[:-1]}",
             "",
@@ -403,9 +530,10 @@ class DatasetSummary:
 
     def _repr_html_(self) -> str:
         unit = "weeks" if self.frequency == "W" else "months"
+        regions = f", {len(self.by_geo)} regions" if self.by_geo is not None else ""
         head = (
-            f"<p><strong>{self.n_periods} {unit}</strong>, {self.start.date()} – {self.end.date()}; "
-            f"KPI <code>{html.escape(self.kpi_name)}</code> total "
+            f"<p><strong>{self.n_periods} {unit}</strong>{regions}, {self.start.date()} – "
+            f"{self.end.date()}; KPI <code>{html.escape(self.kpi_name)}</code> total "
             f"{html.escape(self.currency)}{self.kpi_total:,.0f}</p>"
         )
         table = self.by_channel.to_html(
@@ -414,127 +542,6 @@ class DatasetSummary:
             formatters={"spend_share": "{:.1%}".format, "active_periods": "{:.0%}".format},
         )
         return f"<div class='mmm-dataset'>{head}{table}</div>"
-
-
-# ---------------------------------------------------------------------- EDA checks
-def _eda_correlation(ds: MMMDataset) -> Check:
-    x = ds.data["activity"].values
-    chans = ds.channels
-    if x.shape[1] < 2:
-        return Check("correlation", "PASS", "Only one channel; nothing to compare.")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.corrcoef(x, rowvar=False)
-    pairs = []
-    for i in range(len(chans)):
-        for j in range(i + 1, len(chans)):
-            if np.isfinite(r[i, j]) and abs(r[i, j]) >= 0.9:
-                pairs.append((chans[i], chans[j], float(r[i, j])))
-    values = {"max_abs_r": float(np.nanmax(np.abs(r - np.eye(len(chans)))))}
-    if pairs:
-        txt = ", ".join(f"{a}–{b} (r={v:.2f})" for a, b, v in pairs[:5])
-        return Check(
-            "correlation",
-            "REVIEW",
-            f"Near-collinear channels: {txt}. The model cannot tell their effects apart from this data.",
-            "Combine them into one channel, vary their budgets independently, or add a lift test for one of them.",
-            values | {"pairs": [[a, b, v] for a, b, v in pairs]},
-        )
-    return Check(
-        "correlation",
-        "PASS",
-        f"No pair of channels has |r| >= 0.9 (max {values['max_abs_r']:.2f}).",
-        "",
-        values,
-    )
-
-
-def _eda_vif(ds: MMMDataset) -> Check:
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
-
-    x = ds.data["activity"].values
-    if x.shape[1] < 2:
-        return Check("vif", "PASS", "Only one channel; VIF not defined.")
-    sd = x.std(axis=0)
-    z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    design = np.column_stack([np.ones(len(z)), z])
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # singular designs give inf VIFs, reported below
-        vifs = {
-            ch: float(variance_inflation_factor(design, j + 1)) for j, ch in enumerate(ds.channels)
-        }
-    high = {k: v for k, v in vifs.items() if not np.isfinite(v) or v >= 10}
-    if high:
-        txt = ", ".join(f"{k} ({v:.1f})" for k, v in list(high.items())[:5])
-        return Check(
-            "vif",
-            "REVIEW",
-            f"High variance inflation (VIF >= 10): {txt}; these channels' ROI will be uncertain.",
-            "Expect wide intervals for them; a lift test pins one down.",
-            {"vif": vifs},
-        )
-    return Check(
-        "vif", "PASS", f"All VIFs below 10 (max {max(vifs.values()):.1f}).", "", {"vif": vifs}
-    )
-
-
-def _eda_variation(ds: MMMDataset) -> Check:
-    x = ds.data["activity"].values
-    zero_share = (x == 0).mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cv = x.std(axis=0) / x.mean(axis=0)
-    flagged = []
-    for j, ch in enumerate(ds.channels):
-        if zero_share[j] >= 0.95:
-            flagged.append(f"{ch} is zero in {zero_share[j]:.0%} of periods")
-        elif cv[j] < 0.05:
-            flagged.append(f"{ch} barely varies (coefficient of variation {cv[j]:.3f})")
-    values = {
-        "zero_share": dict(zip(ds.channels, map(float, zero_share), strict=True)),
-        "cv": dict(zip(ds.channels, map(float, cv), strict=True)),
-    }
-    if flagged:
-        return Check(
-            "variation",
-            "REVIEW",
-            "; ".join(flagged[:5]) + ". Little variation leaves the effect to the prior.",
-            "Treat these channels' ROI as prior-driven unless a lift test confirms it.",
-            values,
-        )
-    return Check("variation", "PASS", "Every channel varies enough over time.", "", values)
-
-
-def _eda_spend_share(ds: MMMDataset) -> Check:
-    spend = ds.data["spend"].sum(DATE).values
-    total = spend.sum()
-    if total <= 0:
-        return Check("spend_share", "PASS", "No channel has spend.")
-    share = spend / total
-    small = [
-        (ch, float(share[j]))
-        for j, ch in enumerate(ds.channels)
-        if ds.data["has_cost"].values[j] and share[j] < 0.01
-    ]
-    values = {"share": dict(zip(ds.channels, map(float, share), strict=True))}
-    if small:
-        txt = ", ".join(f"{c} ({s:.1%})" for c, s in small[:5])
-        return Check(
-            "spend_share",
-            "REVIEW",
-            f"Channels with under 1% of spend: {txt}; their effect may sit below the noise.",
-            "Read their ROI intervals, not their means.",
-            values,
-        )
-    return Check(
-        "spend_share", "PASS", "Every costed channel has at least 1% of spend.", "", values
-    )
-
-
-_EDA_CHECKS: tuple[Callable[[MMMDataset], Check], ...] = (
-    _eda_correlation,
-    _eda_vif,
-    _eda_variation,
-    _eda_spend_share,
-)
 
 
 def build_xarray(
@@ -546,33 +553,35 @@ def build_xarray(
     channel_map: ChannelMap,
     frequency: str,
     freq_alias: str,
+    geos: tuple[str, ...] = (NATIONAL,),
+    population: np.ndarray | None = None,
 ) -> xr.Dataset:
-    """Assemble the labelled dataset from arrays in channel-map order (used by :mod:`mmm.data.load`)."""
+    """Assemble the labelled dataset from arrays in channel-map order (used by :mod:`mmm.data.load`).
+
+    ``kpi`` is (date, geo), ``spend`` and ``activity`` (date, geo, channel) and ``controls``
+    (date, geo, control); a national dataset passes ``geos=("national",)``.
+    """
     chans = channel_map.channels
+    t, g, c, k = len(dates), len(geos), len(chans), len(channel_map.controls)
     coords: dict[str, Any] = {
         DATE: pd.DatetimeIndex(dates, name=DATE),
-        CHANNEL: [c.name for c in chans],
-        "media": (CHANNEL, [c.media for c in chans]),
-        "social": (CHANNEL, [c.social for c in chans]),
-        "platform": (CHANNEL, [c.platform or c.name for c in chans]),
-        "has_cost": (CHANNEL, [c.cost_column is not None for c in chans]),
+        GEO: list(geos),
+        CHANNEL: [ch.name for ch in chans],
+        "media": (CHANNEL, [ch.media for ch in chans]),
+        "social": (CHANNEL, [ch.social for ch in chans]),
+        "platform": (CHANNEL, [ch.platform or ch.name for ch in chans]),
+        "has_cost": (CHANNEL, [ch.cost_column is not None for ch in chans]),
+        "level": (CHANNEL, [ch.level for ch in chans]),
         CONTROL: list(channel_map.controls),
     }
+    if population is not None:
+        coords["population"] = (GEO, np.asarray(population, dtype=float))
     return xr.Dataset(
         {
-            "kpi": (DATE, np.asarray(kpi, dtype=float)),
-            "spend": (
-                (DATE, CHANNEL),
-                np.asarray(spend, dtype=float).reshape(len(dates), len(chans)),
-            ),
-            "activity": (
-                (DATE, CHANNEL),
-                np.asarray(activity, dtype=float).reshape(len(dates), len(chans)),
-            ),
-            "controls": (
-                (DATE, CONTROL),
-                np.asarray(controls, dtype=float).reshape(len(dates), len(channel_map.controls)),
-            ),
+            "kpi": ((DATE, GEO), np.asarray(kpi, dtype=float).reshape(t, g)),
+            "spend": ((DATE, GEO, CHANNEL), np.asarray(spend, dtype=float).reshape(t, g, c)),
+            "activity": ((DATE, GEO, CHANNEL), np.asarray(activity, dtype=float).reshape(t, g, c)),
+            "controls": ((DATE, GEO, CONTROL), np.asarray(controls, dtype=float).reshape(t, g, k)),
         },
         coords=coords,
         attrs={
@@ -583,3 +592,35 @@ def build_xarray(
             "currency": channel_map.currency,
         },
     )
+
+
+def check_values(
+    x: np.ndarray,
+    dates: pd.DatetimeIndex,
+    column: str,
+    role: str,
+    where: str = "",
+    allow_negative: bool = False,
+) -> None:
+    """No missing or infinite values in a column; no negative ones unless ``allow_negative``.
+
+    The one definition of these checks and their messages: :class:`MMMDataset` runs it on
+    every variable, and the loader on raw daily rows before they are summed to weeks (where a
+    negative day could hide inside a positive week).
+    """
+    rows = np.flatnonzero(~np.isfinite(x))
+    if len(rows):
+        kinds = "missing (NaN/empty)" if np.isnan(x[rows]).all() else "missing or infinite"
+        raise DataValidationError(
+            f"Column {column!r} ({role}) has {len(rows)} {kinds} value(s){where} on "
+            f"{list_dates(dates[rows])}. Missing values are not allowed: fill them with the true "
+            "figure (0 if nothing was spent or done) before loading."
+        )
+    neg = np.flatnonzero(x < 0)
+    if len(neg) and not allow_negative:
+        shown = ", ".join(f"{dates[i].date()} ({x[i]:g})" for i in neg[:5])
+        more = f" and {len(neg) - 5} more" if len(neg) > 5 else ""
+        raise DataValidationError(
+            f"Column {column!r} ({role}) has {len(neg)} negative value(s){where}: {shown}{more}; "
+            "KPI, spend and activity must be >= 0 (refunds or corrections belong in the source data)."
+        )

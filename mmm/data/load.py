@@ -43,9 +43,7 @@ import decimal
 import difflib
 import math
 import numbers
-import re
 import warnings
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,14 +51,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mmm.data.config import WEEKDAYS, ChannelMap, dict_to_toml
-from mmm.data.dataset import MMMDataset, build_xarray
+from mmm._dims import GEO
+from mmm.data.config import WEEKDAYS, ChannelMap
+from mmm.data.dataset import NATIONAL, MMMDataset, build_xarray, check_values
+from mmm.data.readers import existing_file, read_file, read_frame, sql_frame
 from mmm.exceptions import ConfigError, DataValidationError, list_dates, list_some
 
 __all__ = [
     "ChannelMapLike",
     "as_channel_map",
-    "draft_channel_map",
     "from_dataframe",
     "load",
     "pivot_long",
@@ -72,14 +71,6 @@ __all__ = [
 ]
 
 ChannelMapLike = ChannelMap | str | Path | Mapping[str, Any]
-#: file suffix → reader used by :func:`load` and :func:`read_frame`
-SUFFIXES = {
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "excel",
-    ".xls": "excel",
-}
 LONG_COLUMNS = ("metric", "value")
 _FREQ_WORDS = {"D": "daily", "W": "weekly", "M": "monthly"}
 
@@ -116,7 +107,7 @@ def read_csv(
 
     >>> ds = read_csv("brand.csv", "brand.toml")  # doctest: +SKIP
     """
-    frame = _read(_existing(path), "csv", **kw)
+    frame = read_file(existing_file(path), "csv", **kw)
     return from_dataframe(frame, channel_map, allow_partial_weeks=allow_partial_weeks)
 
 
@@ -127,7 +118,7 @@ def read_parquet(
 
     >>> ds = read_parquet("brand.parquet", "brand.toml")  # doctest: +SKIP
     """
-    frame = _read(_existing(path), "parquet", **kw)
+    frame = read_file(existing_file(path), "parquet", **kw)
     return from_dataframe(frame, channel_map, allow_partial_weeks=allow_partial_weeks)
 
 
@@ -143,7 +134,7 @@ def read_excel(
 
     >>> ds = read_excel("brand.xlsx", "brand.toml", sheet_name="weekly")  # doctest: +SKIP
     """
-    frame = _read(_existing(path), "excel", sheet_name=sheet_name, **kw)
+    frame = read_file(existing_file(path), "excel", sheet_name=sheet_name, **kw)
     return from_dataframe(frame, channel_map, allow_partial_weeks=allow_partial_weeks)
 
 
@@ -162,7 +153,8 @@ def read_sql(
         A ``SELECT`` statement, or a table name (``name`` or ``schema.name``).
     con
         A SQLAlchemy URL string (``"sqlite:///brand.db"``), a SQLAlchemy engine or
-        connection, or any DB-API 2 connection (``sqlite3``, ``duckdb``, ``psycopg``, …).
+        connection (these need ``pip install 'mediamix[sql]'``), or any DB-API 2 connection
+        (``sqlite3``, ``duckdb``, ``psycopg``, …), which needs no SQLAlchemy.
     channel_map
         A :class:`ChannelMap`, a path to its TOML file, or a dict.
 
@@ -173,23 +165,8 @@ def read_sql(
     >>> ds = read_sql("SELECT * FROM weekly_sales", "sqlite:///brand.db", "brand.toml")  # doctest: +SKIP
     """
     return from_dataframe(
-        _sql_frame(query_or_table, con), channel_map, allow_partial_weeks=allow_partial_weeks
+        sql_frame(query_or_table, con), channel_map, allow_partial_weeks=allow_partial_weeks
     )
-
-
-def read_frame(source: str | Path, **kw: Any) -> pd.DataFrame:
-    """Read a data file into a raw DataFrame, choosing the reader by suffix (see ``SUFFIXES``).
-
-    >>> df = read_frame("brand.xlsx", sheet_name=0)  # doctest: +SKIP
-    """
-    path = _existing(source)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DataValidationError(
-            f"Cannot read {str(path)!r}: unknown file type {path.suffix!r}; allowed: "
-            f"{', '.join(SUFFIXES)} (or pass a DataFrame, or use read_sql)."
-        )
-    return _read(path, kind, **kw)
 
 
 def load(
@@ -218,8 +195,9 @@ def from_dataframe(
     Parameters
     ----------
     df
-        Wide (one row per date, the date column may also be the index) or long
-        (``date, metric, value`` [, ``channel``]) table; see the module docstring.
+        Wide (one row per date, or per date and region for a regional panel; the date column
+        may also be the index) or long (``date, metric, value`` [, ``channel``] [, region]) table;
+        see the module docstring.
     channel_map
         A :class:`ChannelMap`, a path to its TOML file, or a dict.
     allow_partial_weeks
@@ -229,7 +207,7 @@ def from_dataframe(
     Raises
     ------
     DataValidationError
-        Naming the column, channel and dates at fault and what is allowed.
+        Naming the column, region, channel and dates at fault and what is allowed.
 
     Examples
     --------
@@ -244,58 +222,81 @@ def from_dataframe(
     frame, is_long = df, False
     long_date = cmap.date if cmap.date in df.columns else "date"
     if {long_date, *LONG_COLUMNS} <= set(df.columns):
-        frame, is_long = pivot_long(df, date=long_date, rename_date=cmap.date), True
+        frame = pivot_long(df, date=long_date, rename_date=cmap.date, geo=cmap.geo)
+        is_long = True
     elif cmap.date not in df.columns and df.index.name == cmap.date:
         frame = df.reset_index()
 
     roles = _roles(cmap)
     _check_columns(frame, cmap, roles, is_long)
     dates = _parse_dates(frame[cmap.date], cmap.date)
+    geo = _regions(frame, cmap, dates)
     table = pd.DataFrame(
         {col: _numeric(frame[col], col, role, dates) for col, role in roles.items()},
-        index=pd.DatetimeIndex(dates, name=cmap.date),
+        index=pd.MultiIndex.from_arrays([dates, geo], names=[cmap.date, GEO]),
     )
-    _check_values(table, roles)
-    _check_duplicates(dates, cmap.date)
-    table = table.sort_index(kind="stable")
-    index = pd.DatetimeIndex(table.index)
+    _check_rows(table, cmap, roles)
+    table = table.sort_index(level=0, kind="stable", sort_remaining=False)
+    days = pd.DatetimeIndex(table.index.get_level_values(0).unique())
 
-    freq = cmap.frequency or _infer_frequency(index, cmap.date)
+    freq = cmap.frequency or _infer_frequency(days, cmap.date)
     source = "set in the channel map" if cmap.frequency else "inferred from the dates"
-    _check_calendar(index, freq, cmap.date, source)
     if freq == "D":
+        _check_calendar(days, freq, cmap.date, source)
+        for col, role in roles.items():
+            for region, part in table[col].groupby(level=GEO, sort=False):
+                where = f" in region {region!r}" if cmap.geo else ""
+                check_values(part.to_numpy(), pd.DatetimeIndex(part.index.get_level_values(0)),
+                             col, role, where, role == "control")  # fmt: skip
         table = _daily_to_weekly(table, cmap, allow_partial_weeks)
-        index, alias = pd.DatetimeIndex(table.index), f"W-{cmap.week_start}"
+        alias = f"W-{cmap.week_start}"
     elif freq == "W":
-        alias = f"W-{WEEKDAYS[index[0].day_of_week]}"
+        alias = f"W-{WEEKDAYS[days[0].day_of_week]}"
     else:
-        index, alias = index.to_period("M").to_timestamp(), "MS"
+        _check_months(days, cmap.date)
+        table.index = table.index.set_levels(
+            pd.DatetimeIndex(table.index.levels[0]).to_period("M").to_timestamp(), level=0
+        )
+        alias = "MS"
+    index = pd.DatetimeIndex(table.index.get_level_values(0).unique(), name=cmap.date)
+    geos = tuple(dict.fromkeys(str(g) for g in table.index.get_level_values(GEO)))
+    full = table.reindex(pd.MultiIndex.from_product([index, list(geos)]))
 
-    def columns(cols: list[str | None]) -> np.ndarray:  # (date, len(cols)); 0 where no column
-        n = len(index)
-        stacked = np.array([table[c].to_numpy() if c else np.zeros(n) for c in cols], dtype=float)
-        return stacked.T.reshape(n, len(cols))
+    def columns(cols: list[str | None]) -> np.ndarray:  # (date, geo, len(cols)); 0 where no column
+        shape = (len(index), len(geos))
+        stacked = [full[c].to_numpy().reshape(shape) if c else np.zeros(shape) for c in cols]
+        return np.stack(stacked, axis=-1) if stacked else np.zeros((*shape, 0))
 
+    spend = columns([c.cost_column for c in cmap.channels])
+    activity = columns([c.input_column for c in cmap.channels])
+    population = _population(frame, cmap, geos)
+    _split_national(cmap, spend, activity, full[cmap.kpi].to_numpy().reshape(len(index), len(geos)),
+                    population, index, geos)  # fmt: skip
     data = build_xarray(
         index,
-        table[cmap.kpi].to_numpy(),
-        columns([c.cost_column for c in cmap.channels]),
-        columns([c.input_column for c in cmap.channels]),
+        full[cmap.kpi].to_numpy().reshape(len(index), len(geos)),
+        spend,
+        activity,
         columns(list(cmap.controls)),
         cmap,
         frequency="M" if freq == "M" else "W",
         freq_alias=alias,
+        geos=geos,
+        population=population,
     )
     data.attrs["source_frequency"] = freq
+    if cmap.geo and any(c.level == "national" for c in cmap.channels):
+        data.attrs["national_split"] = "population" if population is not None else "kpi"
     return MMMDataset(data, cmap)
 
 
 def pivot_long(
-    df: pd.DataFrame, date: str = "date", rename_date: str | None = None
+    df: pd.DataFrame, date: str = "date", rename_date: str | None = None, geo: str | None = None
 ) -> pd.DataFrame:
-    """Pivot a long table (``date, metric, value`` [, ``channel``]) to one row per date.
+    """Pivot a long table (``date, metric, value`` [, ``channel``] [, ``geo``]) to one row per date.
 
-    Columns are named ``{channel}_{metric}``, or ``{metric}`` where the channel is empty.
+    Columns are named ``{channel}_{metric}``, or ``{metric}`` where the channel is empty. With
+    a region column ``geo``, there is one row per date and region.
 
     >>> long = pd.DataFrame({"date": ["2024-01-01"] * 2, "channel": ["tv", None],
     ...                      "metric": ["spend", "revenue"], "value": [5.0, 90.0]})
@@ -319,17 +320,23 @@ def pivot_long(
     key = pd.DataFrame(
         {"__date": dates, "__column": names.to_numpy(), "value": df["value"].to_numpy()}
     )
-    dup = key.duplicated(["__date", "__column"], keep=False).to_numpy()
+    index = ["__date"]
+    if geo is not None and geo in df.columns:
+        key["__geo"] = df[geo].to_numpy()
+        index.append("__geo")
+    dup = key.duplicated([*index, "__column"], keep=False).to_numpy()
     if dup.any():
-        pairs = key.loc[dup, ["__date", "__column"]].drop_duplicates()
-        shown = [f"{d.date()} {c}" for d, c in pairs.itertuples(index=False)]
+        pairs = key.loc[dup, [*index, "__column"]].drop_duplicates()
+        shown = [" ".join([r[0].date().isoformat(), *map(str, r[1:])]) for r in pairs.itertuples(index=False)]
         raise DataValidationError(
             f"Long table has more than one value for {list_some(shown)}; each date may have one row "
-            "per metric (and channel). Aggregate or remove the repeated rows."
+            f"per metric (and channel{', region' if len(index) > 1 else ''}). Aggregate or remove "
+            "the repeated rows."
         )
-    wide = key.pivot(index="__date", columns="__column", values="value")
+    wide = key.pivot_table(index=index, columns="__column", values="value", aggfunc="first",
+                           dropna=False, sort=False)  # fmt: skip
     wide.columns.name = None
-    wide.index.name = rename_date or date
+    wide.index.names = [rename_date or date, *([geo] if len(index) > 1 else [])]
     return wide.reset_index()
 
 
@@ -350,6 +357,10 @@ def _check_columns(
     frame: pd.DataFrame, cmap: ChannelMap, roles: dict[str, str], is_long: bool
 ) -> None:
     wanted = {cmap.date: "date", **roles}
+    if cmap.geo:
+        wanted[cmap.geo] = "region"
+    if cmap.population:
+        wanted[cmap.population] = "population"
     have = [str(c) for c in frame.columns]
     repeated = [c for c in wanted if have.count(c) > 1]
     if repeated:
@@ -453,36 +464,124 @@ def _plain_number(v: Any) -> bool:
     return True
 
 
-def _check_values(table: pd.DataFrame, roles: dict[str, str]) -> None:
-    """No missing/infinite values; KPI, spend, activity and cost >= 0 (controls may be negative)."""
-    dates = pd.DatetimeIndex(table.index)
-    for col, role in roles.items():
-        x = table[col].to_numpy()
-        rows = np.flatnonzero(~np.isfinite(x))
-        if len(rows):
-            kinds = "missing (NaN/empty)" if np.isnan(x[rows]).all() else "missing or infinite"
-            raise DataValidationError(
-                f"Column {col!r} ({role}) has {len(rows)} {kinds} value(s) on {_dates(dates[rows])}. "
-                "Missing values are not allowed: fill them with the true figure (0 if nothing was "
-                "spent or done) before loading."
-            )
-        neg = np.flatnonzero(x < 0)
-        if len(neg) and role != "control":
-            shown = ", ".join(f"{dates[i].date()} ({x[i]:g})" for i in neg[:5])
-            more = f" and {len(neg) - 5} more" if len(neg) > 5 else ""
-            raise DataValidationError(
-                f"Column {col!r} ({role}) has {len(neg)} negative value(s): {shown}{more}; "
-                "KPI, spend and activity must be >= 0 (refunds or corrections belong in the source data)."
-            )
-
-
-def _check_duplicates(dates: pd.DatetimeIndex, name: str) -> None:
-    dupes = dates[dates.duplicated()].unique()
-    if len(dupes):
+def _regions(frame: pd.DataFrame, cmap: ChannelMap, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Region of each row (``"national"`` for every row of a national table)."""
+    if cmap.geo is None:
+        return np.full(len(frame), NATIONAL, dtype=object)
+    col = frame[cmap.geo]
+    missing = np.flatnonzero(col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy())
+    if len(missing):
         raise DataValidationError(
-            f"Date column {name!r} has duplicate dates {_dates(dupes)}; each period must appear "
-            "once (aggregate or remove the repeated rows)."
+            f"Region column {cmap.geo!r} is empty on {len(missing)} row(s) ({_dates(dates[missing])}); "
+            "every row needs its region."
         )
+    return col.astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _check_rows(table: pd.DataFrame, cmap: ChannelMap, roles: dict[str, str]) -> None:
+    """One row per (date, region); every region has every date and every column."""
+    dates = pd.DatetimeIndex(table.index.get_level_values(0))
+    geo = table.index.get_level_values(GEO)
+    dup = table.index.duplicated(keep=False)
+    if dup.any():
+        if cmap.geo is None:
+            raise DataValidationError(
+                f"Date column {cmap.date!r} has duplicate dates {_dates(dates[dup].unique())}; each "
+                "period must appear once (aggregate or remove the repeated rows)."
+            )
+        pairs = sorted({f"{d.date()} {g}" for d, g in zip(dates[dup], geo[dup], strict=True)})
+        raise DataValidationError(
+            f"Duplicate (date, region) rows: {list_some(pairs)}; each region may have one row per "
+            f"period in {cmap.date!r} × {cmap.geo!r} (aggregate or remove the repeated rows)."
+        )
+    if cmap.geo is None:
+        return
+    regions = list(dict.fromkeys(geo))
+    if len(regions) < 2:
+        raise DataValidationError(
+            f"Region column {cmap.geo!r} holds {len(regions)} region(s) ({list_some(regions)}); a "
+            "regional panel needs at least 2 (remove `geo` from the channel map for one national series)."
+        )
+    all_dates = pd.DatetimeIndex(dates.unique()).sort_values()
+    for region in regions:
+        have = pd.DatetimeIndex(dates[geo == region])
+        lacking = all_dates.difference(have)
+        if len(lacking):
+            raise DataValidationError(
+                f"Region {region!r} is missing {len(lacking)} period(s) that other regions have: "
+                f"{_dates(lacking)}; every region needs a row for every period (zeros where nothing "
+                "was spent or sold)."
+            )
+        rows = table.xs(region, level=GEO)
+        empty = [c for c in roles if rows[c].isna().all()]
+        if empty and len(empty) < len(roles):
+            raise DataValidationError(
+                f"Region {region!r} has no values in column(s) {list_some(empty)} "
+                f"({', '.join(roles[c] for c in empty[:3])}) but has the other columns: every region "
+                "needs every column (e.g. sales as well as spend)."
+            )
+
+
+def _population(frame: pd.DataFrame, cmap: ChannelMap, geos: tuple[str, ...]) -> np.ndarray | None:
+    """Population per region from the population column or the channel map's table."""
+    if cmap.population_table is not None:
+        table = dict(cmap.population_table)
+        missing = [g for g in geos if g not in table]
+        if missing:
+            raise DataValidationError(
+                f"The channel map's population table has no entry for region(s) {list_some(missing)}; "
+                f"it lists {list_some(table, 50)}."
+            )
+        return np.array([table[g] for g in geos])
+    if cmap.population is None:
+        return None
+    by_region = frame.groupby(frame[str(cmap.geo)].astype(str).str.strip())[cmap.population]
+    out = []
+    for g in geos:
+        values = pd.to_numeric(by_region.get_group(g), errors="coerce").dropna().unique()
+        if len(values) != 1:
+            raise DataValidationError(
+                f"Population column {cmap.population!r} must hold one number per region; region "
+                f"{g!r} has {list_some(values) if len(values) else 'none'}."
+            )
+        out.append(float(values[0]))
+    return np.array(out)
+
+
+def _split_national(
+    cmap: ChannelMap,
+    spend: np.ndarray,
+    activity: np.ndarray,
+    kpi: np.ndarray,
+    population: np.ndarray | None,
+    dates: pd.DatetimeIndex,
+    geos: tuple[str, ...],
+) -> None:
+    """Split channels bought nationally (``level = "national"``) to regions, in place.
+
+    Their columns repeat the national figure on every region's row; each region gets the
+    national figure × its share of the population (or, without a population, of the KPI).
+    """
+    national = [j for j, c in enumerate(cmap.channels) if c.level == "national"]
+    if not national:
+        return
+    size = population if population is not None else np.nansum(kpi, axis=0)
+    weight = size / size.sum()
+    for j in national:
+        ch = cmap.channels[j]
+        for arr, col in ((spend, ch.cost_column), (activity, ch.input_column)):
+            if col is None:
+                continue
+            x = arr[:, :, j]
+            differs = np.flatnonzero(np.nanmax(x, axis=1) - np.nanmin(x, axis=1) > 1e-9 * (1 + np.abs(np.nanmax(x, axis=1))))
+            if len(differs):
+                raise DataValidationError(
+                    f"Channel {ch.name!r} is level = \"national\", so column {col!r} must repeat the "
+                    f"national figure on every region's row; it differs between regions on "
+                    f"{_dates(dates[differs])}. Give the national total on each row, or make the "
+                    "channel regional."
+                )
+            arr[:, :, j] = x[:, :1] * weight[None, :]
 
 
 def _infer_frequency(dates: pd.DatetimeIndex, name: str) -> str:
@@ -509,48 +608,47 @@ def _steps_in_days(dates: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _check_calendar(dates: pd.DatetimeIndex, freq: str, name: str, source: str) -> None:
+    """Daily rows must be consecutive days (weekly and monthly calendars are MMMDataset's check)."""
     what = f"{_FREQ_WORDS[freq]} data (frequency {freq!r} {source})"
-    if freq == "M":
-        months = dates.to_period("M")
-        dup = dates[months.duplicated(keep=False)]
-        if len(dup):
-            raise DataValidationError(
-                f"Date column {name!r}: {what} has more than one row in the same month on "
-                f"{_dates(dup)}; each month must appear once."
-            )
-        step = np.diff(months.asi8)
-        bad = np.flatnonzero(step != 1)
-        if len(bad):
-            raise DataValidationError(
-                f"Date column {name!r}: {what} must have consecutive months; the calendar breaks after "
-                f"{_dates(dates[bad])}. Add the missing months (zeros where nothing was spent)."
-            )
-        return
-    want = 1 if freq == "D" else 7
     step = _steps_in_days(dates)
-    bad = np.flatnonzero(step != want)
+    bad = np.flatnonzero(step != 1)
     if len(bad):
-        gaps = sorted({round(float(s), 2) for s in step[bad]})
+        gaps = sorted({round(float(x), 2) for x in step[bad]})
         raise DataValidationError(
-            f"Date column {name!r}: {what} must be exactly {want} day(s) apart with no gaps; the calendar "
+            f"Date column {name!r}: {what} must be exactly 1 day(s) apart with no gaps; the calendar "
             f"breaks after {_dates(dates[bad])} (steps of {list_some(gaps)} days). Add the missing "
             "periods (zeros where nothing was spent or done) or fix the dates."
         )
 
 
+def _check_months(dates: pd.DatetimeIndex, name: str) -> None:
+    """Monthly rows are labelled by their month: two rows in one month would become one date."""
+    months = dates.to_period("M")
+    dup = dates[months.duplicated(keep=False)]
+    if len(dup):
+        raise DataValidationError(
+            f"Date column {name!r}: monthly data has more than one row in the same month on "
+            f"{_dates(dup)}; each month must appear once."
+        )
+
+
 def _daily_to_weekly(table: pd.DataFrame, cmap: ChannelMap, allow_partial: bool) -> pd.DataFrame:
     """Sum KPI/spend/activity/cost and average controls over weeks starting on ``week_start``."""
-    dates = pd.DatetimeIndex(table.index)
+    dates = pd.DatetimeIndex(table.index.get_level_values(0))
     offset = (dates.day_of_week - WEEKDAYS.index(cmap.week_start)) % 7
     labels = pd.DatetimeIndex(dates.normalize() - pd.to_timedelta(offset, unit="D"), name=cmap.date)
-    counts = pd.Series(1, index=labels).groupby(level=0).size()
+    days = pd.DatetimeIndex(dates.unique())
+    day_labels = pd.DatetimeIndex(
+        days.normalize() - pd.to_timedelta((days.day_of_week - WEEKDAYS.index(cmap.week_start)) % 7, unit="D")
+    )
+    counts = pd.Series(1, index=day_labels).groupby(level=0).size()
     partial = counts[counts < 7].index
     if len(partial):
         desc = []
         for week in partial:
-            days = dates[labels == week]
+            in_week = days[day_labels == week]
             desc.append(
-                f"week of {week.date()} has {len(days)} of 7 days ({days[0].date()} to {days[-1].date()})"
+                f"week of {week.date()} has {len(in_week)} of 7 days ({in_week[0].date()} to {in_week[-1].date()})"
             )
         text = "; ".join(desc)
         if not allow_partial:
@@ -565,196 +663,11 @@ def _daily_to_weekly(table: pd.DataFrame, cmap: ChannelMap, allow_partial: bool)
         keep = ~labels.isin(partial)
         table, labels = table[keep], labels[keep]
     how = {col: ("mean" if col in cmap.controls else "sum") for col in table.columns}
-    return table.groupby(labels).agg(how)
-
-
-def _read(path: Path, kind: str, **kw: Any) -> pd.DataFrame:
-    try:
-        if kind == "csv":
-            return pd.read_csv(path, **kw)
-        if kind == "parquet":
-            return pd.read_parquet(path, **kw)
-        return pd.read_excel(path, **{"sheet_name": 0, **kw})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile) as exc:
-        raise DataValidationError(f"Cannot read {str(path)!r} as {kind}: {exc}") from exc
+    geo = table.index.get_level_values(GEO)
+    return table.groupby([labels, geo], sort=False).agg(how)
 
 
 def _dates(dates: pd.DatetimeIndex) -> str:
     return list_dates(list(dates))
 
 
-def _existing(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"Data file {str(p)!r} does not exist.")
-    return p
-
-
-# ---------------------------------------------------------------------- SQL
-_TABLE_NAME = re.compile(r"[^\W\d][\w$]*(\.[^\W\d][\w$]*)?")
-
-
-def _sql_frame(query_or_table: str, con: Any) -> pd.DataFrame:
-    import sqlalchemy as sa
-
-    sql = query_or_table.strip()
-    parts = sql.split(".") if _TABLE_NAME.fullmatch(sql) else []
-    if isinstance(con, str):
-        engine = sa.create_engine(con)
-        try:
-            return _sql_frame(query_or_table, engine)
-        finally:
-            engine.dispose()
-    if isinstance(con, sa.engine.Engine):
-        with con.connect() as conn:
-            return _sql_frame(query_or_table, conn)
-    if isinstance(con, sa.engine.Connection):
-        if parts:
-            sql = "SELECT * FROM " + ".".join(map(con.dialect.identifier_preparer.quote, parts))
-        result = con.exec_driver_sql(sql)
-        return pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
-    if parts:  # DB-API 2 connection (sqlite3, duckdb, psycopg, ...)
-        sql = "SELECT * FROM " + ".".join('"' + p.replace('"', '""') + '"' for p in parts)
-    cur = con.cursor()
-    try:
-        cur.execute(sql)
-        columns = [d[0] for d in cur.description]
-        return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
-    finally:
-        cur.close()
-
-
-# ---------------------------------------------------------------------- drafting a channel map
-_KPI = re.compile(r"revenue|sales|gmv|kpi|销售额|收入", re.IGNORECASE)
-_RULES = (
-    ("paid", "spend", re.compile(r"^(.+?)_(?:spend|cost|花费|投放)$", re.IGNORECASE)),
-    (
-        "owned",
-        "activity",
-        re.compile(r"^(.+?)_(?:posts|push|pushes|sends|emails|推文)$", re.IGNORECASE),
-    ),
-    (
-        "earned",
-        "activity",
-        re.compile(r"^(.+?)_(?:mentions|shares|ugc|reviews|提及|转发)$", re.IGNORECASE),
-    ),
-)
-SOCIAL_WORDS = (
-    "weibo", "wechat", "douyin", "kuaishou", "tiktok", "facebook", "instagram", "twitter", "x",
-    "kol", "red", "xiaohongshu", "bilibili", "微博", "微信", "抖音", "快手", "小红书", "达人",
-)  # fmt: skip
-
-
-def _is_social(name: str) -> bool:
-    low = name.lower()
-    tokens = set(re.split(r"[_\-\s.]+", low))
-    return any(w in tokens or ((len(w) >= 4 or not w.isascii()) and w in low) for w in SOCIAL_WORDS)
-
-
-def _looks_like_dates(col: pd.Series) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return True
-    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-        return False
-    values = col.dropna()
-    if values.empty:
-        return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return bool(pd.to_datetime(values, errors="coerce").notna().all())
-
-
-def draft_channel_map(df: pd.DataFrame, *, source: str = "") -> str:
-    """Draft a commented channel map (TOML text) from a table's column names.
-
-    Rules: the first column that parses as dates → ``date``; a name matching
-    ``revenue|sales|gmv|kpi|销售额|收入`` → ``kpi``; ``*_spend|*_cost|*_花费|*_投放`` → paid;
-    ``*_posts|*_push(es)|*_sends|*_emails|*_推文`` → owned activity;
-    ``*_mentions|*_shares|*_ugc|*_reviews|*_提及|*_转发`` → earned, driven by every channel
-    whose name looks social (Weibo, WeChat, Douyin, KOL, 小红书, …); other numeric columns →
-    controls. The draft is checked with :meth:`ChannelMap.from_toml` before it is returned.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"week": ["2024-01-01", "2024-01-08"], "revenue": [1.0, 2.0],
-    ...                    "weibo_spend": [1.0, 0.0], "weibo_mentions": [3, 4], "price": [1, 1]})
-    >>> cmap = ChannelMap.from_toml(draft_channel_map(df))
-    >>> cmap.channel("weibo_mentions").driven_by, cmap.controls
-    (('weibo',), ('price',))
-    """
-    if {"date", *LONG_COLUMNS} <= set(df.columns):
-        df = pivot_long(df)
-    columns = [str(c) for c in df.columns]
-    date_col = next((c for c in df.columns if _looks_like_dates(df[c])), None)
-    if date_col is None:
-        raise DataValidationError(
-            f"No column parses as dates, so no date column can be drafted; columns: {list_some(columns, 40)}."
-        )
-    chans: dict[str, dict[str, Any]] = {}
-    notes: dict[str, str] = {}
-    kpis, controls, unused = [], [], []
-    for col, name in zip(df.columns, columns, strict=True):
-        if col == date_col:
-            continue
-        for media, key, rx in _RULES:
-            m = rx.match(name)
-            if m:
-                ch = m.group(1) if m.group(1) not in chans else name
-                chans[ch] = {"media": media, key: name}
-                notes[ch] = f"{media}, from column {name!r}"
-                if media != "earned" and _is_social(ch):
-                    chans[ch]["social"] = True
-                    notes[ch] += "; social = true because the name looks like a social platform"
-                break
-        else:
-            if _KPI.search(name):
-                kpis.append(name)
-            elif pd.api.types.is_numeric_dtype(df[col].dtype) or pd.api.types.is_bool_dtype(
-                df[col].dtype
-            ):
-                controls.append(name)
-            else:
-                unused.append(name)
-    if not kpis:
-        raise DataValidationError(
-            f"No KPI column: no column name matches {_KPI.pattern}; columns: {list_some(columns, 40)}. "
-            "Rename the sales column or write the channel map by hand."
-        )
-    if not any(c["media"] != "earned" for c in chans.values()):
-        raise DataValidationError(
-            "No paid or owned channel found: name spend columns *_spend / *_cost / *_花费 / *_投放 and "
-            f"activity columns *_posts / *_pushes / *_sends / *_emails / *_推文; columns: {list_some(columns, 40)}."
-        )
-    social = [n for n, c in chans.items() if c.get("social")]
-    for n, c in chans.items():
-        if c["media"] == "earned":
-            c["driven_by"] = social
-            notes[n] += (
-                "; driven_by = every social channel: keep only those that generate it"
-                if social
-                else "; no social channel found: list the channels that generate it in driven_by"
-            )
-    order = {"paid": 0, "owned": 1, "earned": 2}
-    lines = [
-        f"# Channel map drafted by `mmm init`{' from ' + source if source else ''}.",
-        "# CHECK IT before fitting: media types, `social` flags, `driven_by` and controls below",
-        "# are guesses from column names. Then run: mmm validate DATA --config THIS_FILE",
-        dict_to_toml({"date": str(date_col), "kpi": kpis[0]}).rstrip(),
-        '# frequency = "W"      # optional: "D", "W" or "M"; inferred from the dates otherwise',
-        '# week_start = "MON"   # daily data is summed to weeks starting on this day',
-    ]
-    if kpis[1:]:
-        lines.append(f"# also looked like a KPI, left out: {', '.join(kpis[1:])}")
-    for n in sorted(chans, key=lambda k: order[chans[k]["media"]]):
-        lines += ["", f"# {notes[n]}", dict_to_toml({"channels": {n: chans[n]}}).strip()]
-    lines += [
-        "",
-        "# every other numeric column; remove any that marketing itself drives (they would hide its effect)",
-        dict_to_toml({"controls": {"columns": controls}}).strip(),
-        '# holidays = "CN"      # optional holiday regressors from the `holidays` package',
-    ]
-    if unused:
-        lines.append(f"# not used (not numeric): {', '.join(unused)}")
-    text = "\n".join(lines) + "\n"
-    ChannelMap.from_toml(text)
-    return text

@@ -1,9 +1,10 @@
-"""The sample brands bundled with mmm, made by the synthetic generator.
+"""The sample brands bundled with mmm, made by the synthetic generators.
 
-The files in the repository's ``data/`` folder (``brand_weekly.csv`` …) are written by
-``python data/make_data.py`` from :data:`SAMPLES`; the generator is deterministic, so
-:func:`sample_dataset` rebuilds the same data in memory wherever mmm is installed (a wheel
-does not carry the repository's ``data/`` folder). A test checks the two stay identical.
+The files in the repository's ``data/`` folder (``brand_weekly.csv``, ``brand_regional.csv`` …)
+are written by ``python data/make_data.py`` from :data:`SAMPLES`; the generators are
+deterministic, so :func:`sample_dataset` rebuilds the same data in memory wherever mmm is
+installed (a wheel does not carry the repository's ``data/`` folder). A test checks the two
+stay identical.
 """
 
 from __future__ import annotations
@@ -12,30 +13,36 @@ from typing import Any
 
 from mmm.data.dataset import MMMDataset
 from mmm.data.load import from_dataframe
+from mmm.data.regions import RegionalBrand, generate_panel
 from mmm.data.synthetic import SyntheticBrand, generate
 from mmm.exceptions import ConfigError
 
-#: bundled sample → keyword arguments of :func:`mmm.data.synthetic.generate`
-SAMPLES: dict[str, dict[str, Any]] = {
-    "brand_weekly": {"seed": 7, "weeks": 156},
-    "brand_weekly_zh": {"seed": 8, "weeks": 104, "chinese": True},
+#: bundled sample → (generator, keyword arguments)
+SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "brand_weekly": ("generate", {"seed": 7, "weeks": 156}),
+    "brand_weekly_zh": ("generate", {"seed": 8, "weeks": 104, "chinese": True}),
+    "brand_regional": ("generate_panel", {"seed": 11, "regions": 20, "weeks": 156}),
+    "brand_regional_zh": ("generate_panel", {"seed": 12, "regions": 20, "weeks": 156, "chinese": True}),
 }
-#: the sample ``mmm demo`` fits
+#: the sample ``mmm demo`` fits, and ``mmm demo --regions``
 DEMO = "brand_weekly"
+DEMO_REGIONAL = "brand_regional"
 
 
-def sample_brand(name: str = DEMO) -> SyntheticBrand:
+def sample_brand(name: str = DEMO) -> SyntheticBrand | RegionalBrand:
     """The synthetic brand behind a bundled sample (data, channel map and true ROI)."""
     if name not in SAMPLES:
         raise ConfigError(f"Unknown sample {name!r}; bundled samples are {', '.join(SAMPLES)}.")
-    return generate(**SAMPLES[name])
+    kind, kwargs = SAMPLES[name]
+    return generate(**kwargs) if kind == "generate" else generate_panel(**kwargs)
 
 
 def sample_dataset(name: str = DEMO) -> tuple[MMMDataset, str]:
     """A bundled sample as a validated dataset, and a line saying what it is."""
     brand = sample_brand(name)
-    kwargs = ", ".join(f"{k}={v}" for k, v in SAMPLES[name].items())
+    kind, kwargs = SAMPLES[name]
+    args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
     return (
         from_dataframe(brand.data, brand.channel_map),
-        f"data/{name}.csv (mmm.data.synthetic.generate({kwargs}))",
+        f"data/{name}.csv (mmm.data.{'synthetic' if kind == 'generate' else 'regions'}.{kind}({args}))",
     )

@@ -9,6 +9,8 @@ The generating process, per week ``t``:
 
 * adstock: geometric with *normalised* weights ``w_l = a**l / sum_k a**k`` over
   ``l = 0 .. MAX_LAG - 1`` (causal, zeros before the first week): :func:`geometric_adstock`;
+  or, for a channel given a peak lag ``theta`` (``transforms=``), delayed with weights
+  ``a**((l - theta)**2)``, normalised: :func:`carryover`;
 * saturation: Hill on the adstocked input divided by the channel's **mean raw input over
   the generated data** (``params[ch]["scale"]``):
   ``s(z) = (z/m)**k / ((z/m)**k + h**k)`` with half-saturation ``h`` (a multiple of the
@@ -70,11 +72,13 @@ def geometric_adstock(x: Any, alpha: float, max_lag: int = MAX_LAG) -> np.ndarra
     x = np.asarray(x, dtype=float)
     if not 0.0 <= alpha < 1.0:
         raise ValueError(f"alpha == {alpha}; must be in [0, 1).")
-    w = adstock_weights(alpha, max_lag)
+    return _convolve(x, adstock_weights(alpha, max_lag))
+
+
+def _convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros_like(x)
-    n = x.shape[0]
-    for lag in range(min(max_lag, n)):
-        out[lag:] += w[lag] * x[: n - lag]
+    for lag in range(min(len(w), x.shape[0])):
+        out[lag:] += w[lag] * x[: x.shape[0] - lag]
     return out
 
 
@@ -82,6 +86,26 @@ def adstock_weights(alpha: float, max_lag: int = MAX_LAG) -> np.ndarray:
     """Normalised geometric lag weights ``alpha**l / sum alpha**k`` (they sum to 1)."""
     w = float(alpha) ** np.arange(max_lag)
     return w / w.sum()
+
+
+def carryover(
+    x: Any, alpha: float, theta: float | None = None, max_lag: int = MAX_LAG
+) -> np.ndarray:
+    """Geometric adstock, or delayed adstock peaking at lag ``theta`` when it is given: weights
+    ``alpha**((l - theta)**2)``, normalised (the model's ``delayed`` adstock).
+
+    >>> carryover([1.0, 0.0, 0.0, 0.0], 0.5, theta=1.0, max_lag=3).round(3).tolist()
+    [0.25, 0.5, 0.25, 0.0]
+    """
+    if theta is None:
+        return geometric_adstock(x, alpha, max_lag)
+    w = float(alpha) ** ((np.arange(max_lag) - float(theta)) ** 2)
+    return _convolve(np.asarray(x, dtype=float), w / w.sum())
+
+
+def _saturate(x: np.ndarray, q: Mapping[str, float]) -> np.ndarray:
+    """Hill of the carried-over input relative to ``q["scale"]``, with ``q``'s parameters."""
+    return hill(carryover(x, q["alpha"], q.get("theta")) / q["scale"], q["half"], q["slope"])
 
 
 def hill(x_rel: Any, half: float, slope: float) -> np.ndarray:
@@ -157,8 +181,7 @@ class _State:
     promo_col: str
 
     def sat(self, key: str, x: np.ndarray) -> np.ndarray:
-        q = self.p[key]
-        return hill(geometric_adstock(x, q["alpha"]) / q["scale"], q["half"], q["slope"])
+        return _saturate(x, self.p[key])
 
     def organic_at(self, dates: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
         """Organic mentions and the mentions noise multiplier (1 outside the data)."""
@@ -166,7 +189,7 @@ class _State:
         inside = pos >= 0
         w = np.where(dates > self.dates[-1], self.w_organic[-1], self.w_organic[0])
         w = np.where(inside, self.w_organic[np.maximum(pos, 0)], w)
-        t = _years(dates, self.origin)
+        t = years_since(dates, self.origin)
         organic = self.base["organic_level"] * (1 + self.base["organic_growth"] * t) * np.exp(w)
         mult = np.where(inside, self.mult[np.maximum(pos, 0)], 1.0)
         return organic, mult
@@ -181,7 +204,7 @@ class _State:
         drop_source: str | None = None,
     ) -> dict[str, np.ndarray]:
         """Components of mu (¥ per week) for inputs ``x`` (paid/owned keys); mentions recomputed."""
-        parts = _baseline(dates, price, promo, self.base, self.origin)
+        parts = baseline_parts(dates, price, promo, self.base, self.origin)
         mu = parts["baseline"].copy()
         sats = {}
         for k in self.keys:
@@ -331,7 +354,7 @@ class SyntheticBrand:
 
 
 # ---------------------------------------------------------------------------- baseline
-def _years(dates: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray:
+def years_since(dates: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray:
     return np.asarray((dates - origin).days, dtype=float) / 365.25
 
 
@@ -371,10 +394,10 @@ def promo_weeks(dates: pd.DatetimeIndex) -> np.ndarray:
     return _week_contains(dates, days)
 
 
-def _baseline(dates: pd.DatetimeIndex, price: np.ndarray, promo: np.ndarray, b: Mapping[str, float],
+def baseline_parts(dates: pd.DatetimeIndex, price: np.ndarray, promo: np.ndarray, b: Mapping[str, float],
               origin: pd.Timestamp) -> dict[str, np.ndarray]:  # fmt: skip
     i0 = b["intercept"]
-    t = _years(dates, origin)
+    t = years_since(dates, origin)
     ang = 2 * np.pi * np.asarray((dates - pd.Timestamp("2000-01-01")).days, dtype=float) / 365.25
     season = np.zeros(len(dates))
     for k in (1, 2):
@@ -393,7 +416,7 @@ def _baseline(dates: pd.DatetimeIndex, price: np.ndarray, promo: np.ndarray, b: 
 
 # ---------------------------------------------------------------------------- flighting
 @dataclass(frozen=True)
-class _Ctx:
+class FlightContext:
     n: int
     t: np.ndarray  # years since start
     seas: np.ndarray  # seasonality / intercept
@@ -401,7 +424,7 @@ class _Ctx:
     cny: np.ndarray
 
 
-def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
+def ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
     e = rng.normal(0.0, sd, n)
     out = np.empty(n)
     out[0] = e[0] / np.sqrt(1 - phi**2)
@@ -422,19 +445,19 @@ def _bursts(rng: np.random.Generator, n: int, on: tuple[int, int], off: tuple[in
     return x
 
 
-def _tv(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _tv(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     x = _bursts(rng, c.n, (4, 6), (3, 8), (0.6, 1.4))
     for j in np.flatnonzero(c.cny):  # a Spring Festival burst every year
         x[max(j - 2, 0) : j + 1] = np.maximum(x[max(j - 2, 0) : j + 1], rng.uniform(0.9, 1.3))
     return x
 
 
-def _search(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _search(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     level = np.clip(1 + 3 * c.seas + 0.1 * c.t, 0.2, None)
-    return level * np.exp(_ar1(rng, c.n, 0.5, 0.5)) * np.where(c.promo, 1.5, 1.0)
+    return level * np.exp(ar1(rng, c.n, 0.5, 0.5)) * np.where(c.promo, 1.5, 1.0)
 
 
-def _outdoor(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _outdoor(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     x = np.zeros(c.n)
     for q in range(0, c.n, 13):  # one flight per quarter, sometimes skipped
         if rng.random() < 0.15:
@@ -445,41 +468,41 @@ def _outdoor(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
     return x
 
 
-def _weibo(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
-    return (1 + 0.25 * c.t) * np.exp(_ar1(rng, c.n, 0.5, 0.6)) * np.where(c.promo, 1.4, 1.0)
+def _weibo(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
+    return (1 + 0.25 * c.t) * np.exp(ar1(rng, c.n, 0.5, 0.6)) * np.where(c.promo, 1.4, 1.0)
 
 
-def _douyin(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
-    return (1 + 0.5 * c.t) * np.exp(_ar1(rng, c.n, 0.5, 0.5)) * np.where(c.promo, 1.5, 1.0)
+def _douyin(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
+    return (1 + 0.5 * c.t) * np.exp(ar1(rng, c.n, 0.5, 0.5)) * np.where(c.promo, 1.5, 1.0)
 
 
-def _wechat_ads(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _wechat_ads(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     x = np.exp(rng.normal(0, 0.5, c.n)) * np.where(c.promo, 1.3, 1.0)
     x[rng.random(c.n) < 0.25] = 0.0  # dark weeks
     return x
 
 
-def _kol(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _kol(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     x = 0.2 * np.exp(rng.normal(0, 0.3, c.n))  # always-on seeding
     x += _bursts(rng, c.n, (1, 2), (4, 8), (2.0, 4.0))
     x += np.where(c.promo, rng.uniform(1.5, 3.0, c.n), 0.0)
     return x
 
 
-def _wechat_posts(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _wechat_posts(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     return np.where(c.promo, 6, rng.integers(2, 7, c.n)).astype(float)
 
 
-def _email(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _email(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     blasts = rng.choice([0, 1, 2, 3], size=c.n, p=[0.2, 0.4, 0.3, 0.1])
     return np.round(blasts * 60_000 * (1 + 0.15 * c.t) * rng.uniform(0.9, 1.1, c.n))
 
 
-def _app_push(rng: np.random.Generator, c: _Ctx) -> np.ndarray:
+def _app_push(rng: np.random.Generator, c: FlightContext) -> np.ndarray:
     return (rng.integers(1, 6, c.n) + 2 * c.promo).astype(float)
 
 
-_FLIGHTS: dict[str, Callable[[np.random.Generator, _Ctx], np.ndarray]] = {
+FLIGHTS: dict[str, Callable[[np.random.Generator, FlightContext], np.ndarray]] = {
     "tv": _tv, "search": _search, "outdoor": _outdoor, "weibo": _weibo, "douyin": _douyin,
     "wechat_ads": _wechat_ads, "kol": _kol, "wechat_posts": _wechat_posts, "email": _email,
     "app_push": _app_push,
@@ -487,7 +510,7 @@ _FLIGHTS: dict[str, Callable[[np.random.Generator, _Ctx], np.ndarray]] = {
 
 
 # ---------------------------------------------------------------------------- generate
-def _key(name: str, what: str) -> str:
+def preset_key(name: str, what: str) -> str:
     for k, s in PRESET.items():
         if name in (k, s.zh):
             return k
@@ -508,6 +531,8 @@ def generate(
     roi: Mapping[str, float] | None = None,
     share: Mapping[str, float] | None = None,
     noise: float = 0.05,
+    transforms: Mapping[str, Mapping[str, float]] | None = None,
+    modulate: Mapping[str, Any] | None = None,
 ) -> SyntheticBrand:
     """Generate a seeded synthetic weekly brand with known truth.
 
@@ -537,6 +562,13 @@ def generate(
         Share of revenue per owned/earned channel, overriding ``DEFAULT_SHARE``.
     noise : float
         Standard deviation of the multiplicative (log) KPI noise.
+    transforms : mapping, optional
+        Per channel, true carry-over and saturation overriding the preset: ``alpha``,
+        ``half``, ``slope`` and ``theta`` (peak lag: delayed instead of geometric carry-over).
+    modulate : mapping, optional
+        Per paid or owned channel, a weekly factor (one value per week, >= 0) multiplying
+        its flighting before it is scaled to the preset level: a budget ramp, or a budget
+        cycle several channels share (correlated budgets).
 
     Returns
     -------
@@ -544,20 +576,25 @@ def generate(
     """
     if weeks < 8:
         raise ValueError(f"weeks == {weeks}; need at least 8.")
-    wanted = PRESET if channels is None else {_key(c, "channels") for c in channels}
+    wanted = PRESET if channels is None else {preset_key(c, "channels") for c in channels}
     keys = tuple(k for k in PRESET if k in wanted)  # preset order
     if all(PRESET[k].media == "earned" for k in keys):
         raise ValueError("channels must include at least one paid or owned channel.")
-    zero = _key(zero_effect, "zero_effect") if zero_effect else None
-    conf = _key(confounded, "confounded") if confounded else None
-    weak_k = _key(weak, "weak") if weak else None
+    zero = preset_key(zero_effect, "zero_effect") if zero_effect else None
+    conf = preset_key(confounded, "confounded") if confounded else None
+    weak_k = preset_key(weak, "weak") if weak else None
     for opt, k in (("zero_effect", zero), ("confounded", conf), ("weak", weak_k)):
         if k is not None and k not in keys:
             raise ValueError(f"{opt}={k!r} is not among the generated channels {list(keys)}.")
     if conf is not None and PRESET[conf].media == "earned":
         raise ValueError("confounded must be a paid or owned channel, not earned.")
-    rois = {**DEFAULT_ROI, **{_key(k, "roi"): float(v) for k, v in (roi or {}).items()}}
-    shares = {**DEFAULT_SHARE, **{_key(k, "share"): float(v) for k, v in (share or {}).items()}}
+    transforms = {preset_key(k, "transforms"): dict(v) for k, v in (transforms or {}).items()}
+    modulate = {
+        preset_key(k, "modulate"): np.asarray(v, dtype=float) for k, v in (modulate or {}).items()
+    }
+    _check_overrides(keys, weeks, transforms, modulate)
+    rois = {**DEFAULT_ROI, **{preset_key(k, "roi"): float(v) for k, v in (roi or {}).items()}}
+    shares = {**DEFAULT_SHARE, **{preset_key(k, "share"): float(v) for k, v in (share or {}).items()}}
     if set(rois) - set(DEFAULT_ROI) or set(shares) - set(DEFAULT_SHARE):
         raise ValueError("`roi` is for paid channels, `share` for owned and earned ones.")
 
@@ -581,11 +618,11 @@ def generate(
         "origin_ordinal": float(origin.toordinal()),
     }
     promo = promo_weeks(dates).astype(float)
-    price_noise = _ar1(np.random.default_rng([seed, 104]), weeks, 0.8, 0.015)
+    price_noise = ar1(np.random.default_rng([seed, 104]), weeks, 0.8, 0.015)
     price = np.round(1 + price_noise - 0.06 * promo, 4)  # promotions cut the price
-    parts0 = _baseline(dates, price, promo, base, origin)
+    parts0 = baseline_parts(dates, price, promo, base, origin)
     seasonal = parts0["intercept"] + parts0["trend"] + parts0["seasonality"] + parts0["holiday"]
-    ctx = _Ctx(weeks, _years(dates, origin), parts0["seasonality"] / base["intercept"], promo > 0,
+    ctx = FlightContext(weeks, years_since(dates, origin), parts0["seasonality"] / base["intercept"], promo > 0,
                spring_festival_weeks(dates))  # fmt: skip
 
     x: dict[str, np.ndarray] = {}
@@ -595,11 +632,11 @@ def generate(
             continue
         rng = np.random.default_rng([seed, i])
         if k == conf:
-            level = spec.level if spec.media == "paid" else float(_FLIGHTS[k](rng, ctx).mean())
+            level = spec.level if spec.media == "paid" else float(FLIGHTS[k](rng, ctx).mean())
             xi = level * (seasonal / seasonal.mean()) ** 3 * np.exp(rng.normal(0, 0.02, weeks))
             x[k] = np.round(xi, 0 if spec.media == "paid" else 2)
             continue
-        xi = _FLIGHTS[k](rng, ctx)
+        xi = FLIGHTS[k](rng, ctx) * modulate.get(k, 1.0)
         x[k] = np.round(xi / xi.mean() * spec.level) if spec.media == "paid" else xi
 
     names = {k: (PRESET[k].zh if chinese else k) for k in keys}
@@ -611,9 +648,10 @@ def generate(
     for k in keys:
         s = PRESET[k]
         p[k] = {"alpha": s.alpha, "half": s.half, "slope": s.slope, "max_lag": float(MAX_LAG)}
+        p[k].update(transforms.get(k, {}))
         if k in x:
             p[k]["scale"] = float(x[k].mean())
-            sats[k] = hill(geometric_adstock(x[k], s.alpha) / p[k]["scale"], s.half, s.slope)
+            sats[k] = _saturate(x[k], p[k])
 
     def factor(k: str) -> float:
         return 0.0 if k == zero else WEAK_FACTOR if k == weak_k else 1.0
@@ -626,15 +664,14 @@ def generate(
             p[k]["gamma"] = (
                 PRESET[k].mention_share * MENTIONS_LEVEL / float(sats[k].mean()) * factor(k)
             )
-        w_org = _ar1(np.random.default_rng([seed, 103]), weeks, 0.9, 0.07)
+        w_org = ar1(np.random.default_rng([seed, 103]), weeks, 0.9, 0.07)
         organic = base["organic_level"] * (1 + base["organic_growth"] * ctx.t) * np.exp(w_org)
         clean = organic + sum((p[k]["gamma"] * sats[k] for k in sources), 0.0)
         eps_m = np.random.default_rng([seed, 102]).normal(0, MENTION_NOISE, weeks)
         mentions = np.round(clean * np.exp(eps_m))
         mult = mentions / clean
         p[earned]["scale"] = float(mentions.mean())
-        sats[earned] = hill(geometric_adstock(mentions, PRESET[earned].alpha) / p[earned]["scale"],
-                            PRESET[earned].half, PRESET[earned].slope)  # fmt: skip
+        sats[earned] = _saturate(mentions, p[earned])
 
     # effect sizes: paid from the designed ROI, owned/earned from the designed share
     paid_total = sum(rois[k] * x[k].sum() for k in keys if PRESET[k].media == "paid")
@@ -669,6 +706,27 @@ def generate(
         "noise": {"sigma": noise, "sigma_mentions": MENTION_NOISE},
     }
     return SyntheticBrand(data, cmap, truth, params, comp, st)
+
+
+def _check_overrides(keys: Sequence[str], weeks: int, transforms: Mapping[str, Mapping[str, float]],
+                     modulate: Mapping[str, np.ndarray]) -> None:  # fmt: skip
+    allowed = ("alpha", "half", "slope", "theta")
+    for k, q in transforms.items():
+        bad = sorted(set(q) - set(allowed))
+        if k not in keys or bad:
+            raise ValueError(
+                f"transforms[{k!r}]: unknown channel or key(s) {bad}; allowed {allowed}."
+            )
+        if not (0 < q.get("alpha", 0.5) < 1 and q.get("half", 1.0) > 0 and q.get("slope", 1.0) > 0
+                and 0 <= q.get("theta", 0.0) < MAX_LAG):  # fmt: skip
+            raise ValueError(
+                f"transforms[{k!r}] == {dict(q)}; need 0 < alpha < 1, half > 0, slope > 0, 0 <= theta < {MAX_LAG}."
+            )
+    for k, m in modulate.items():
+        if k not in keys or PRESET[k].media == "earned":
+            raise ValueError(f"modulate[{k!r}]: only generated paid or owned channels.")
+        if m.shape != (weeks,) or not np.isfinite(m).all() or (m < 0).any() or m.sum() <= 0:
+            raise ValueError(f"modulate[{k!r}] must hold {weeks} finite values >= 0, not all 0.")
 
 
 def _components(

@@ -107,15 +107,15 @@ def candidate_tests(
     act_all = ds.data["activity"].values.astype(float)
     spend_all = ds.data["spend"].values.astype(float)
     recent = slice(max(0, len(act_all) - TYPICAL_PERIODS), None)
-    base_rows = np.resize(act_all[-min(w_max, len(act_all)) :], (w_max, act_all.shape[1]))
+    base_rows = np.resize(act_all[-min(w_max, len(act_all)) :], (w_max, *act_all.shape[1:]))
     noise = weekly_noise(result)
     sub = result.thin(draws)
     rows = []
     for ch in chans:
         j = design.index(ch)
         base = base_rows.copy()
-        base[:, j] = act_all[recent, j].mean()
-        weekly_spend = spend_all[recent, j].mean()
+        base[:, :, j] = act_all[recent, :, j].mean(axis=0)
+        weekly_spend = spend_all[recent, :, j].sum(axis=1).mean()
         roi_s, contrib, lifts = _simulate_designs(sub, j, base, act_all, changes)
         med, lo, hi = np.quantile(roi_s, [0.5, 0.05, 0.95])
         var_r = float(np.var(roi_s))
@@ -219,25 +219,25 @@ def _simulate_designs(
     """Per draw: channel ``j``'s ROI over the data, its weekly contribution in the plan (S, W)
     and, per change, the weekly incremental KPI of the change (S, W)."""
     design = result.design
-    spend = float(result.dataset.data["spend"].values[:, j].sum())
+    spend = float(result.dataset.data["spend"].values[..., j].sum())
     rois: list[np.ndarray] = []
     contrib: list[np.ndarray] = []
     incs: list[list[np.ndarray]] = [[] for _ in changes]
     none, none_hist = base.copy(), history.copy()
-    none[:, j] = 0.0
-    none_hist[:, j] = 0.0
+    none[..., j] = 0.0
+    none_hist[..., j] = 0.0
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
-        rois.append((eff.direct[:, :, j] + eff.via_earned[:, :, j]).sum(axis=1) / spend)
+        rois.append((eff.direct[..., j] + eff.via_earned[..., j]).sum(axis=(1, 2)) / spend)
         d0, v0 = simulate_window(result, base, p, history=history)
-        y0 = (d0 + v0).sum(axis=2)
+        y0 = (d0 + v0).sum(axis=(2, 3))
         dn, vn = simulate_window(result, none, p, history=none_hist)
-        contrib.append(y0 - (dn + vn).sum(axis=2))
+        contrib.append(y0 - (dn + vn).sum(axis=(2, 3)))
         for k, change in enumerate(changes):
             act = base.copy()
-            act[:, j] *= 1 + change
+            act[..., j] *= 1 + change
             d, v = simulate_window(result, act, p, history=history)
-            incs[k].append((d + v).sum(axis=2) - y0)
+            incs[k].append((d + v).sum(axis=(2, 3)) - y0)
     return np.concatenate(rois), np.concatenate(contrib), [np.concatenate(x) for x in incs]
 
 
@@ -262,12 +262,15 @@ def _usable_se(se: float, lift: np.ndarray, contrib: np.ndarray) -> float:
 
 
 def weekly_noise(result: FitResult) -> float:
-    """Weekly KPI noise in currency: posterior-mean σ times the KPI level of the last 52 periods."""
-    sigma = float(result.posterior["sigma"].mean())
+    """Weekly national KPI noise in currency: each region's posterior-mean σ times its KPI level
+    of the last 52 periods (independent regions add in quadrature)."""
+    sigma = np.asarray(result.posterior["sigma"].mean(("chain", "draw")).values, dtype=float)
     kpi = result.dataset.data["kpi"].values.astype(float)
     if result.spec.likelihood == "lognormal":
-        return sigma * float(np.mean(kpi[-TYPICAL_PERIODS:]))
-    return sigma * float(result.design.kpi_scale)
+        level = kpi[-TYPICAL_PERIODS:].mean(axis=0)
+    else:
+        level = result.design.kpi_scale
+    return float(np.sqrt(np.sum((sigma * level) ** 2)))
 
 
 def _precision(lo: float, hi: float, med: float) -> float:
@@ -278,30 +281,31 @@ def _precision(lo: float, hi: float, med: float) -> float:
 def window_change(
     result: FitResult, p: dict[str, np.ndarray], j: int, mask: np.ndarray, change: float
 ) -> np.ndarray:
-    """Incremental KPI (currency, (S, T)) of scaling channel ``j``'s input by ``1 + change`` in ``mask``.
+    """Incremental national KPI (currency, (S, T)) of scaling channel ``j``'s input by ``1 + change`` in ``mask``.
 
     Computed on the observed data with the model's own in-sample maths: the change's
     carry-over and saturation, and for a source of earned media the extra (or lost)
-    earned activity it generates on top of the observed series.
+    earned activity it generates on top of the observed series; in every region.
     """
     design = result.design
+    scale = design.kpi_scale[None, None, :]
     x = design.x.copy()
-    x[mask, j] *= 1 + change
+    x[mask, :, j] *= 1 + change
     sat0 = saturated_media(np, design, p)
     sat1 = saturated_media(np, design, p, lagged=lag_matrix(x, design.max_lag))
-    d_sat = sat1[:, :, j] - sat0[:, :, j]
-    out = d_sat * p["beta"][:, j : j + 1] * design.kpi_scale
+    d_sat = sat1[..., j] - sat0[..., j]  # (S, T, G)
+    out = d_sat * p["beta"][:, None, :, j] * scale
     ch = design.channels[j]
     for e, sources in design.earned.items():
         if ch not in sources:
             continue
         ei = design.index(e)
         k = sources.index(ch)
-        m0 = np.broadcast_to(design.x[:, ei], d_sat.shape)
-        m1 = np.maximum(m0 + p[f"{e}_gain"][:, k : k + 1] * d_sat, 0.0)
-        value = earned_effect(np, design, p, e, m1, m0, p["beta"][:, ei : ei + 1])
-        out = out + value * design.kpi_scale
-    return out
+        m0 = np.broadcast_to(design.x[:, :, ei], d_sat.shape)
+        m1 = np.maximum(m0 + p[f"{e}_gain"][:, k, None, None] * d_sat, 0.0)
+        value = earned_effect(np, design, p, e, m1, m0, p["beta"][:, :, ei])
+        out = out + value * scale
+    return out.sum(axis=2)
 
 
 def lift_test(
@@ -360,14 +364,14 @@ def lift_test(
     if change == 0 or change < -1:
         raise ValueError(f"change == {change}; must be >= -1 (go dark) and not 0.")
     j = design.index(channel)
-    if design.x[mask, j].sum() <= 0:
+    if design.x[mask, :, j].sum() <= 0:
         raise ValueError(
             f"{channel!r} has no activity in {start.date()}..{end.date()}: a spend change there measures nothing."
         )
     ratios = []
     for p in iter_params(result.thin(draws)):
         eff = in_sample_effects(design, p)
-        contrib = (eff.direct[:, mask, j] + eff.via_earned[:, mask, j]).sum(axis=1)
+        contrib = (eff.direct[..., j] + eff.via_earned[..., j])[:, mask].sum(axis=(1, 2))
         inc = window_change(result, p, j, mask, change)[:, mask].sum(axis=1)
         ratios.append(contrib / inc)
     k = np.concatenate(ratios)
@@ -409,7 +413,7 @@ def busiest_window(
     """The ``weeks`` consecutive periods among the last ``within`` with the most spend on ``channel``."""
     design = result.design
     j = design.index(channel)
-    spend = result.dataset.data["spend"].values[:, j].astype(float)
+    spend = result.dataset.data["spend"].values[:, :, j].sum(axis=1).astype(float)
     n = len(spend)
     first = max(0, n - max(within, weeks))
     sums = [spend[s : s + weeks].sum() for s in range(first, n - weeks + 1)]

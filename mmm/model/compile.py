@@ -117,11 +117,8 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
 
     with _progress.step("compiling the model") as step:
         import nutpie
-        from pymc.initial_point import make_initial_point_fn
 
-        centre = make_initial_point_fn(
-            model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
-        )(0)
+        centre = initial_centre(model)
         compiled: Any = None
         reason = (
             "" if cache_switched_on() else f"switched off by {ENV_SWITCH}={os.environ[ENV_SWITCH]}"
@@ -146,6 +143,15 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
         step.outcome(how.split(":")[0])
     starts = chain_starts(centre, compiled.shape_info, compiled.n_dim)
     return dataclasses.replace(compiled, initial_point_func=starts), how
+
+
+def initial_centre(model: Any) -> dict[str, Any]:
+    """The prior's support point on the unconstrained scale (value-variable name → value)."""
+    from pymc.initial_point import make_initial_point_fn
+
+    return make_initial_point_fn(
+        model=model, default_strategy="support_point", jitter_rvs=set(), return_transformed=True
+    )(0)
 
 
 def cache_switched_on() -> bool:

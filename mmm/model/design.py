@@ -1,12 +1,13 @@
-"""The model's design: scaled inputs, lag tensors, baseline features, and the forward model.
+"""The model's design: scaled inputs, lag tensors and baseline features of one dataset.
 
-:class:`Design` holds every constant array the model needs, built once from an
-:class:`~mmm.data.dataset.MMMDataset` and a :class:`~mmm.model.spec.ModelSpec`. The forward functions
-are written against an array namespace ``xp`` so that the PyMC graph (``pytensor.tensor``)
-and all post-processing (NumPy, vectorised over posterior samples) share one definition.
+:class:`Design` holds every array the model needs, built once from an
+:class:`~mmm.data.dataset.MMMDataset` and a :class:`~mmm.model.spec.ModelSpec`; the
+forward model that uses them is :mod:`mmm.model.forward`.
 
-Units: KPI is divided by its mean (``kpi_scale``), each channel's activity by its mean
-(``input_scale``); contributions come back in currency by multiplying by ``kpi_scale``.
+Units: each region's KPI is divided by its mean (``kpi_scale``, per region), each channel's
+activity by the national mean weekly activity × the region's weight (``input_scale``, so a
+half-saturation is a multiple of a typical week's input for a region of that size);
+contributions come back in currency by multiplying by the region's ``kpi_scale``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from mmm.model.spec import ModelSpec
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, lag_matrix
 
 DEFAULT_MAX_LAG = {"W": 8, "M": 3}
+#: bump when the graph built from a design changes, so cached compiled models are not reused
+STRUCTURE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -48,23 +51,29 @@ class TransformGroup:
 
 @dataclass(frozen=True, eq=False)
 class Design:
-    """Constant arrays of the model (see module docstring for units)."""
+    """Arrays of the model for one dataset and spec (see the module docstring for units).
+
+    Every data array carries a region axis ``geo`` (length 1 for a national dataset), so the
+    model and every downstream computation treat a national series as the one-region panel.
+    """
 
     dates: pd.DatetimeIndex
+    geos: tuple[str, ...]
     channels: tuple[str, ...]
     media: tuple[str, ...]
     has_cost: np.ndarray  # (C,) bool
-    y: np.ndarray  # (T,) KPI / kpi_scale
-    x: np.ndarray  # (T, C) activity / input_scale
-    lagged: np.ndarray  # (T, C, L)
+    y: np.ndarray  # (T, G) KPI / kpi_scale of the region
+    x: np.ndarray  # (T, G, C) activity / input_scale
+    lagged: np.ndarray  # (T, G, C, L)
     lag_mask: np.ndarray  # (C, L): 1 where lag < channel max_lag
-    spend_total: np.ndarray  # (C,) currency over the whole data
-    kpi_scale: float
-    input_scale: np.ndarray  # (C,)
+    spend_total: np.ndarray  # (G, C) currency over the whole data
+    kpi_scale: np.ndarray  # (G,) mean KPI per period of each region
+    input_scale: np.ndarray  # (G, C) national mean activity per period × the region's weight
+    geo_weight: np.ndarray  # (G,) the region's share of population (or of KPI)
     t: np.ndarray  # (T,) centred time in [-0.5, 0.5] over the data
     changepoints: np.ndarray  # (K,) in t units
     fourier: np.ndarray  # (T, 2M)
-    controls: np.ndarray  # (T, N) standardised
+    controls: np.ndarray  # (T, G, N) standardised
     control_names: tuple[str, ...]
     holidays: np.ndarray  # (T, H)
     holiday_names: tuple[str, ...]
@@ -89,9 +98,9 @@ class Design:
         max_lag = max(lags)
         lag_mask = (np.arange(max_lag)[None, :] < np.array(lags)[:, None]).astype(float)
 
-        kpi_scale = ds.kpi_scale
-        input_scale = ds.input_scale.values.astype(float)
-        x = ds.data["activity"].values / input_scale
+        weight = ds.geo_weight
+        input_scale = weight[:, None] * ds.input_scale.values.astype(float)[None, :]
+        x = ds.data["activity"].values / input_scale[None, :, :]
         n = ds.n_periods
         t = np.linspace(-0.5, 0.5, n)
         if spec.holdout_periods >= n - 26:
@@ -106,7 +115,7 @@ class Design:
         controls = (
             ((ds.data["controls"] - ctrl_mean) / ctrl_sd).values
             if ds.controls
-            else np.zeros((n, 0))
+            else np.zeros((n, ds.n_geos, 0))
         )
         country = spec.holidays or cmap.holidays
         hol, hol_names = (
@@ -115,16 +124,18 @@ class Design:
 
         return cls(
             dates=ds.dates,
+            geos=ds.geos,
             channels=channels,
             media=tuple(str(m) for m in ds.data["media"].values),
             has_cost=ds.data["has_cost"].values.astype(bool),
-            y=ds.data["kpi"].values / kpi_scale,
+            y=ds.data["kpi"].values / ds.geo_kpi_scale[None, :],
             x=x,
             lagged=lag_matrix(x, max_lag),
             lag_mask=lag_mask,
-            spend_total=ds.data["spend"].sum("date").values.astype(float),
-            kpi_scale=kpi_scale,
+            spend_total=ds.data["spend"].values.sum(axis=0).astype(float),
+            kpi_scale=ds.geo_kpi_scale.astype(float),
             input_scale=input_scale,
+            geo_weight=weight,
             t=t,
             changepoints=np.linspace(-0.5, 0.5, spec.n_changepoints + 2)[1:-1]
             if spec.trend == "piecewise"
@@ -151,6 +162,15 @@ class Design:
     def n_periods(self) -> int:
         return len(self.dates)
 
+    @property
+    def n_geos(self) -> int:
+        return len(self.geos)
+
+    @property
+    def is_panel(self) -> bool:
+        """More than one region: the model pools regions hierarchically."""
+        return self.n_geos > 1
+
     def index(self, channel: str) -> int:
         return self.channels.index(channel)
 
@@ -170,9 +190,32 @@ class Design:
         """(median, sigma) of the channel's ROI (with a cost) or share-of-KPI prior (without)."""
         return self.priors[channel]
 
+    def structure(self) -> tuple[Any, ...]:
+        """What the compiled model depends on besides data and prior values.
+
+        Two designs with the same structure build graphs that differ only in their inputs
+        (``pm.Data``), so one compiled model serves both. The number of periods is part of a
+        panel's structure (its national time effect has one parameter per period) but not of a
+        national model's.
+        """
+        spec = self.spec
+        return (
+            STRUCTURE_VERSION,
+            self.channels, self.media, tuple(self.has_cost.tolist()), self.n_geos,
+            tuple((g.key, g.channels, tuple(sorted(spec.param_priors.get(g.param_name(p), d).to_dict().items())))
+                  for g in (*self.adstock_groups, *self.saturation_groups) for p, d in g.transform.params.items()),
+            self.max_lag, tuple(map(tuple, self.lag_mask.tolist())),
+            tuple((e, s) for e, s in self.earned.items()),
+            self.fourier.shape[1], len(self.control_names), len(self.holiday_names),
+            spec.trend, len(self.changepoints), spec.likelihood,
+            len(spec.lift_tests),
+            self.n_periods if self.is_panel and spec.national_effect else None,
+            spec.national_effect if self.is_panel else None,
+        )  # fmt: skip
+
     def coords(self) -> dict[str, Any]:
         c: dict[str, Any] = {
-            "date": self.dates,
+            "geo": list(self.geos),
             "channel": list(self.channels),
             "cost_channel": list(self.cost_channels),
             "share_channel": list(self.share_channels),
@@ -183,6 +226,8 @@ class Design:
             "holiday": list(self.holiday_names),
             "changepoint": [f"cp{i}" for i in range(len(self.changepoints))],
         }
+        if self.is_panel and self.spec.national_effect:
+            c["date"] = self.dates
         for g in (*self.adstock_groups, *self.saturation_groups):
             c[g.dim] = list(g.channels)
         for e, sources in self.earned.items():

@@ -37,15 +37,19 @@ def pick(arr: Any, idx: np.ndarray, size: int) -> Any:
     return arr[..., idx]
 
 
+#: data axes after any leading sample axes: (period, geo)
+DATA_AXES = 2
+
+
 def group_params(g: TransformGroup, params: Mapping[str, Any], at: int | None = None) -> dict[str, Any]:
     """The parameters of transform group ``g`` (``{param: array}``).
 
-    With ``at``, only that position of the group's channel axis, kept as an axis of length 1
-    (indexed, then expanded, so that PyTensor knows it broadcasts).
+    With ``at``, only that position of the group's channel axis, expanded to broadcast over a
+    (period, geo) series (indexed, then expanded, so that PyTensor knows it broadcasts).
     """
     if at is None:
         return {name: params[g.param_name(name)] for name in g.transform.params}
-    return {name: params[g.param_name(name)][..., at, None] for name in g.transform.params}
+    return {name: params[g.param_name(name)][..., at, None, None] for name in g.transform.params}
 
 
 def lag_weights(xp: Any, design: Design, params: Mapping[str, Any]) -> np.ndarray:
@@ -64,24 +68,35 @@ def lag_weights(xp: Any, design: Design, params: Mapping[str, Any]) -> np.ndarra
 def saturated_media(
     xp: Any, design: Design, params: Mapping[str, Any], lagged: Any | None = None
 ) -> Any:
-    """Adstocked then saturated input of every channel, (..., period, channel).
+    """Adstocked then saturated input of every channel, (..., period, geo, channel).
 
     ``params`` maps ``{transform}_{param}`` names (e.g. ``geometric_alpha``) to arrays with
-    a trailing group-channel axis; ``lagged`` defaults to the design's lag tensor.
+    a trailing group-channel axis; ``lagged`` defaults to the design's lag tensor
+    (period, geo, channel, lag).
     """
     lagged = design.lagged if lagged is None else lagged
     parts, order = [], []
     for g in design.adstock_groups:
         mask = design.lag_mask[g.index]
-        parts.append(g.transform.apply(xp, lagged[:, g.index, :], mask=mask, **group_params(g, params)))
+        lag_g = _channels(lagged, g.index, len(design.channels))
+        parts.append(g.transform.apply(xp, lag_g, mask=mask, **group_params(g, params)))
         order.append(g.index)
     adstocked = _concat(xp, parts, order)
     parts, order = [], []
     for g in design.saturation_groups:
-        p = {name: v[..., None, :] for name, v in group_params(g, params).items()}
+        p = {name: v[..., None, None, :] for name, v in group_params(g, params).items()}
         parts.append(g.transform.apply(xp, pick(adstocked, g.index, len(design.channels)), **p))
         order.append(g.index)
     return _concat(xp, parts, order)
+
+
+def _channels(lagged: Any, idx: np.ndarray, size: int) -> Any:
+    """The channels ``idx`` of a lag tensor (..., channel, lag), as a basic slice when contiguous."""
+    if len(idx) == size and np.array_equal(idx, np.arange(size)):
+        return lagged
+    if np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+        return lagged[..., int(idx[0]) : int(idx[0]) + len(idx), :]
+    return lagged[..., idx, :]
 
 
 def _concat(xp: Any, parts: list[Any], order: list[np.ndarray]) -> Any:
@@ -94,12 +109,12 @@ def _concat(xp: Any, parts: list[Any], order: list[np.ndarray]) -> Any:
 
 
 def adstock_series(xp: Any, series: Any, weights: Any, n_lag: int) -> Any:
-    """Causal convolution of (..., period) with ``n_lag`` weights (..., lag), zeros before the start."""
-    out = series * weights[..., 0, None]  # an indexed axis is broadcastable in PyTensor too
+    """Causal convolution of (..., period, geo) with ``n_lag`` weights (..., lag), zeros before the start."""
+    out = series * weights[..., 0, None, None]  # an indexed axis is broadcastable in PyTensor too
     for lag in range(1, n_lag):
-        zeros = series[..., :lag] * 0.0
-        shifted = xp.concatenate([zeros, series[..., :-lag]], axis=-1)
-        out = out + shifted * weights[..., lag, None]
+        zeros = series[..., :lag, :] * 0.0
+        shifted = xp.concatenate([zeros, series[..., :-lag, :]], axis=-2)
+        out = out + shifted * weights[..., lag, None, None]
     return out
 
 
@@ -114,14 +129,15 @@ def channel_weights(xp: Any, design: Design, params: Mapping[str, Any], channel:
     """Normalised lag weights (..., lag) of one channel."""
     i = design.index(channel)
     g, at = _group_of(design.adstock_groups, i)
-    w = g.transform.weights(xp, mask=design.lag_mask[i : i + 1], **group_params(g, params, at))
+    p = {name: params[g.param_name(name)][..., at, None] for name in g.transform.params}
+    w = g.transform.weights(xp, mask=design.lag_mask[i : i + 1], **p)  # (..., 1, lag)
     return w[..., 0, :]
 
 
 def channel_saturation(
     xp: Any, design: Design, params: Mapping[str, Any], channel: str, x: Any
 ) -> Any:
-    """Saturation curve of one channel applied to adstocked, mean-scaled input ``x`` (..., period)."""
+    """Saturation curve of one channel applied to adstocked, scaled input ``x`` (..., period, geo)."""
     g, at = _group_of(design.saturation_groups, design.index(channel))
     return g.transform.apply(xp, x, **group_params(g, params, at))
 
@@ -130,7 +146,7 @@ def channel_saturation(
 def earned_saturation(
     xp: Any, design: Design, params: Mapping[str, Any], earned: str, m: Any
 ) -> Any:
-    """``s_e(adstock_e(m))``: earned activity ``m`` (..., period, scaled) through its own transforms."""
+    """``s_e(adstock_e(m))``: earned activity ``m`` (..., period, geo; scaled) through its own transforms."""
     w = channel_weights(xp, design, params, earned)
     return channel_saturation(xp, design, params, earned, adstock_series(xp, m, w, design.max_lag))
 
@@ -145,85 +161,100 @@ def earned_effect(
     beta_e: Any,
     full: Any = None,
 ) -> Any:
-    """What earned activity ``m`` is worth over a counterfactual ``m_cf`` (scaled KPI, (..., period)).
+    """What earned activity ``m`` is worth over a counterfactual ``m_cf`` (scaled KPI, (..., period, geo)).
 
     ``beta_e · (s_e(adstock_e(m)) − s_e(adstock_e(m_cf)))``: both series re-adstocked and
-    re-saturated with the earned channel's own transforms. The counterfactual is the
-    observed (or predicted) series without the mentions a source generated (attribution),
-    or with the mentions a spend change would add (experiments, lift tests). ``full`` is
-    ``earned_saturation(m)`` when the caller already has it.
+    re-saturated with the earned channel's own transforms; ``beta_e`` is (..., geo). The
+    counterfactual is the observed (or predicted) series without the mentions a source
+    generated (attribution), or with the mentions a spend change would add (experiments,
+    lift tests). ``full`` is ``earned_saturation(m)`` when the caller already has it.
     """
     if full is None:
         full = earned_saturation(xp, design, params, earned, m)
-    return beta_e * (full - earned_saturation(xp, design, params, earned, m_cf))
+    return beta_e[..., None, :] * (full - earned_saturation(xp, design, params, earned, m_cf))
 
 
 def organic_mentions(params: Mapping[str, np.ndarray], earned: str, t: np.ndarray) -> np.ndarray:
-    """Organic (not generated) earned activity at time index ``t`` per sample, (S, len(t)), scaled."""
-    drift = np.exp(params[f"{earned}_drift"][:, None] * t[None, :])
-    return params[f"{earned}_organic"][:, None] * drift
+    """Organic (not generated) earned activity at time index ``t`` per sample, (S, len(t), G), scaled."""
+    drift = np.exp(params[f"{earned}_drift"][:, None, None] * t[None, :, None])
+    return params[f"{earned}_organic"][:, None, :] * drift
 
 
 # ---------------------------------------------------------------------- baseline
 def baseline(
     xp: Any, design: Design, params: Mapping[str, Any], rows: Any = None
 ) -> dict[str, Any]:
-    """Baseline components in KPI-scale units, each (..., period): intercept, trend, seasonality, controls, holidays."""
-    t = design.t
+    """Baseline components in scaled KPI units, each (..., period, geo).
+
+    Intercept, trend, seasonality, controls and holidays; for a panel with a national time
+    effect, ``national`` (the weekly effect shared by every region; zero after the data).
+    ``rows`` replaces the design's time features (future periods: ``t``, ``fourier``,
+    ``controls`` (period, geo, control), ``holidays``).
+    """
+    t, changepoints = design.t, design.changepoints
     fourier, controls, hol = design.fourier, design.controls, design.holidays
+    in_sample = rows is None
     if rows is not None:
         t, fourier, controls, hol = rows["t"], rows["fourier"], rows["controls"], rows["holidays"]
-    out = {"intercept": params["intercept"][..., None] * np.ones_like(t)}
+        changepoints = rows.get("changepoints", changepoints)
+        in_sample = bool(rows.get("in_sample", False))
+    ones = xp.ones_like(t)[:, None]  # (T, 1)
+    out = {"intercept": params["intercept"][..., None, :] * ones}
     if design.spec.trend != "none":
-        trend = params["trend_slope"][..., None] * t
+        trend = params["trend_slope"][..., None, :] * t[:, None]
         if len(design.changepoints):
-            basis = np.maximum(0.0, t[:, None] - design.changepoints[None, :])
-            trend = trend + (params["trend_delta"][..., None, :] * basis).sum(axis=-1)
+            basis = xp.maximum(0.0, t[:, None] - changepoints[None, :])
+            trend = trend + (params["trend_delta"][..., None, :] * basis).sum(axis=-1)[..., None] * ones
         out["trend"] = trend
-    if fourier.shape[1]:
-        out["seasonality"] = (params["season"][..., None, :] * fourier).sum(axis=-1)
-    if controls.shape[1]:
-        out["controls"] = (params["control_coef"][..., None, :] * controls).sum(axis=-1)
-    if hol.shape[1]:
-        out["holidays"] = (params["holiday_coef"][..., None, :] * hol).sum(axis=-1)
+    if design.fourier.shape[1]:
+        out["seasonality"] = (params["season"][..., None, :, :] * fourier[:, None, :]).sum(axis=-1)
+    if design.controls.shape[-1]:
+        out["controls"] = (params["control_coef"][..., None, None, :] * controls).sum(axis=-1)
+    if design.holidays.shape[1]:
+        out["holidays"] = (params["holiday_coef"][..., None, :] * hol).sum(axis=-1)[..., None] * ones
+    if "national" in params and in_sample:
+        out["national"] = params["national"][..., :, None] * ones
     return out
 
 
 # ---------------------------------------------------------------------- effects from draws
 @dataclass(frozen=True)
 class Effects:
-    """Per-sample effects over a span of periods, in currency (arrays (S, T, C) or (S, T))."""
+    """Per-sample effects over a span of periods, in currency.
+
+    ``direct`` and ``via_earned`` are (S, T, G, C); ``baseline`` parts and ``mu`` (S, T, G);
+    ``mentions``: earned channel → observed activity (S, T, G), scaled.
+    """
 
     direct: np.ndarray
     via_earned: np.ndarray
     baseline: Mapping[str, np.ndarray]
-    mu: np.ndarray  # (S, T) expected KPI in currency
-    #: earned channel → (S, T) observed activity, scaled
+    mu: np.ndarray
     mentions: Mapping[str, np.ndarray]
 
 
 def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
     """Direct and via-earned effects of every channel on the observed data."""
-    sat = saturated_media(np, design, p)  # (S, T, C)
-    beta = p["beta"]  # (S, C)
-    direct = sat * beta[:, None, :] * design.kpi_scale
+    sat = saturated_media(np, design, p)  # (S, T, G, C)
+    beta = p["beta"]  # (S, G, C)
+    scale = design.kpi_scale  # (G,)
+    direct = sat * beta[:, None, :, :] * scale[None, None, :, None]
     via = np.zeros_like(direct)
     mentions = {}
     for e, sources in design.earned.items():
         if not sources:
             continue
         ei = design.index(e)
-        m_obs = np.broadcast_to(design.x[:, ei], sat.shape[:2])
+        m_obs = np.broadcast_to(design.x[:, :, ei], sat.shape[:3])
         mentions[e] = m_obs
         full = earned_saturation(np, design, p, e, m_obs)
         gain = p[f"{e}_gain"]  # (S, n_sources)
-        for k, s in enumerate(sources):
-            si = design.index(s)
-            m_cf = np.maximum(m_obs - gain[:, k : k + 1] * sat[:, :, si], 0.0)
-            value = earned_effect(np, design, p, e, m_obs, m_cf, beta[:, ei][:, None], full)
-            via[:, :, si] = value * design.kpi_scale
-    base = {k: v * design.kpi_scale for k, v in baseline(np, design, p).items()}
-    base = {k: np.broadcast_to(v, sat.shape[:2]) for k, v in base.items()}
+        for k, src in enumerate(sources):
+            si = design.index(src)
+            m_cf = np.maximum(m_obs - gain[:, k, None, None] * sat[..., si], 0.0)
+            value = earned_effect(np, design, p, e, m_obs, m_cf, beta[:, :, ei], full)
+            via[..., si] = value * scale[None, None, :]
+    base = {k: np.broadcast_to(v * scale, sat.shape[:3]) for k, v in baseline(np, design, p).items()}
     mu = sum(base.values()) + direct.sum(axis=-1)
     return Effects(direct, via, base, mu, mentions)
 
@@ -231,13 +262,14 @@ def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
 def mentions_generated(
     design: Design, p: Mapping[str, np.ndarray], sat: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Earned activity each source generated, in original units: earned → (S, T, sources)."""
+    """Earned activity each source generated, in original units: earned → (S, T, G, sources)."""
     out = {}
     for e, sources in design.earned.items():
         if not sources:
             continue
         src = [design.index(s) for s in sources]
-        out[e] = p[f"{e}_gain"][:, None, :] * sat[:, :, src] * design.input_scale[design.index(e)]
+        scale = design.input_scale[:, design.index(e)]  # (G,)
+        out[e] = p[f"{e}_gain"][:, None, None, :] * sat[..., src] * scale[None, None, :, None]
     return out
 
 
@@ -248,40 +280,42 @@ def simulate(
     history: np.ndarray | None = None,
     history_mentions: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Media effect (currency) of an activity plan after the data: (direct (S, W, C), via_earned (S, W, C)).
+    """Media effect (currency) of an activity plan after the data: (direct, via_earned), each (S, W, G, C).
 
-    ``activity`` is (W, C) in original units for every channel (earned columns are ignored:
-    earned activity is predicted from its sources). ``history`` (periods, C, original units)
-    supplies carry-over; by default the last ``max_lag - 1`` observed periods.
+    ``activity`` is (W, G, C) in original units for every channel (earned columns are ignored:
+    earned activity is predicted from its sources). ``history`` (periods, G, C, original
+    units) supplies carry-over; by default the last ``max_lag - 1`` observed periods.
     """
-    scale = design.input_scale
-    hist = design.x[-(design.max_lag - 1) :] if history is None else np.asarray(history) / scale
+    scale = design.input_scale  # (G, C)
+    lag = design.max_lag
+    hist = design.x[len(design.x) - (lag - 1) :] if history is None else np.asarray(history) / scale
     x = np.asarray(activity, dtype=float) / scale
-    lagged = lag_matrix(x, design.max_lag, history=hist if design.max_lag > 1 else None)
+    lagged = lag_matrix(x, lag, history=hist if lag > 1 else None)
     n_s = p["beta"].shape[0]
     w_len = x.shape[0]
+    kpi = design.kpi_scale[None, None, :]
     sat = saturated_media(np, design, p, lagged=lagged)  # earned columns: placeholder input
-    direct = sat * p["beta"][:, None, :] * design.kpi_scale
+    direct = sat * p["beta"][:, None, :, :] * kpi[..., None]
     via = np.zeros_like(direct)
     for e, sources in design.earned.items():
         if not sources:
             continue
         ei = design.index(e)
         src = [design.index(s) for s in sources]
-        gen = p[f"{e}_gain"][:, None, :] * sat[:, :, src]  # (S, W, nsrc)
-        m = organic_mentions(p, e, design.future_t(w_len)) + gen.sum(axis=-1)  # (S, W)
+        gen = p[f"{e}_gain"][:, None, None, :] * sat[..., src]  # (S, W, G, nsrc)
+        m = organic_mentions(p, e, design.future_t(w_len)) + gen.sum(axis=-1)  # (S, W, G)
         m_hist = (
-            design.x[-(design.max_lag - 1) :, ei]
+            design.x[len(design.x) - (lag - 1) :, :, ei]
             if history_mentions is None
-            else history_mentions[e]
+            else np.asarray(history_mentions[e])
         )
-        past = np.broadcast_to(m_hist, (n_s, len(m_hist)))
+        past = np.broadcast_to(m_hist, (n_s, *m_hist.shape))
         m_full = np.concatenate([past, m], axis=1)
         full = earned_saturation(np, design, p, e, m_full)
-        beta_e = p["beta"][:, ei : ei + 1]
-        direct[:, :, ei] = beta_e * full[:, -w_len:] * design.kpi_scale
+        beta_e = p["beta"][:, :, ei]  # (S, G)
+        direct[..., ei] = beta_e[:, None, :] * full[:, -w_len:] * kpi
         for k, s in enumerate(sources):
-            m_cf = np.concatenate([past, np.maximum(m - gen[:, :, k], 0)], axis=1)
+            m_cf = np.concatenate([past, np.maximum(m - gen[..., k], 0)], axis=1)
             value = earned_effect(np, design, p, e, m_full, m_cf, beta_e, full)
-            via[:, :, design.index(s)] = value[:, -w_len:] * design.kpi_scale
+            via[..., design.index(s)] = value[:, -w_len:] * kpi
     return direct, via

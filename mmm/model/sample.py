@@ -8,7 +8,6 @@ its output in a :class:`~mmm.analysis.results.FitResult`.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from mmm import _progress
 from mmm.exceptions import ConfigError
-from mmm.model.compile import compile_for_nutpie
+from mmm.model.compile import chain_starts, compile_for_nutpie, initial_centre
 from mmm.model.spec import ModelSpec
 
 #: share of divergent draws at which a chain counts as stuck
@@ -36,14 +35,59 @@ STAT_VARS = (
 )
 
 
-def sample_posterior(model: Any, keep: list[str], spec: ModelSpec) -> tuple[Any, Any, dict[str, Any]]:
+def usable_cores() -> int:
+    """CPU cores this process may use: the CPU affinity mask and a cgroup CPU quota count,
+    not the machine's total (``os.cpu_count()``), via :func:`dask.system.cpu_count`."""
+    from dask.system import cpu_count
+
+    return int(cpu_count())
+
+
+#: compiled nutpie models of this process by structure (see :meth:`Design.structure`)
+_COMPILED: dict[Any, Any] = {}
+
+
+def compile_model(model: Any, keep: list[str], key: Any = None) -> tuple[Any, str]:
+    """A nutpie model for ``model``: one compiled before for the same structure ``key`` with this
+    model's data swapped in, or a new one (see :func:`mmm.model.compile.compile_for_nutpie`)."""
+    if key is not None and key in _COMPILED:
+        import dataclasses
+
+        base = _COMPILED[key]
+        known = {v.name for v in base.shared_var_keys}  # inputs the graph uses
+        values = {v.name: v.get_value() for v in shared_inputs(model) if v.name in known}
+        compiled = base.with_data(**values)
+        starts = chain_starts(initial_centre(model), compiled.shape_info, compiled.n_dim)
+        return dataclasses.replace(
+            compiled, initial_point_func=starts
+        ), "reused (same structure, this process)"
+    compiled, how = compile_for_nutpie(model, keep)
+    if key is not None:
+        _COMPILED[key] = compiled
+    return compiled, how
+
+
+def shared_inputs(model: Any) -> list[Any]:
+    """The model's ``pm.Data`` inputs."""
+    from pytensor.compile.sharedvalue import SharedVariable
+
+    return [v for v in model.named_vars.values() if isinstance(v, SharedVariable)]
+
+
+def sample_posterior(
+    model: Any, keep: list[str], spec: ModelSpec, key: Any = None
+) -> tuple[Any, Any, dict[str, Any]]:
+    """Sample ``model`` with ``spec``'s sampler; returns (posterior, sample stats, timings).
+
+    ``key`` (the design's structure) lets nutpie reuse a model compiled earlier in this process.
+    """
     timing: dict[str, Any] = {}
-    cores = max(1, min(spec.chains, os.cpu_count() or 1))
+    cores = max(1, min(spec.chains, spec.cores or usable_cores()))
     t0 = time.perf_counter()
     if spec.sampler == "nutpie":
         import nutpie
 
-        compiled, how = compile_for_nutpie(model, keep)
+        compiled, how = compile_model(model, keep, key)
         timing["compile_s"] = time.perf_counter() - t0
         timing["compile"] = how
         t1 = time.perf_counter()

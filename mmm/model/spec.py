@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from mmm.exceptions import ConfigError
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, Prior
+
+if TYPE_CHECKING:
+    from mmm.data.config import ChannelMap
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
 Method = Literal["mcmc", "map"]
@@ -82,6 +85,15 @@ def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
 class ModelSpec:
     """How to model: transforms, baseline, priors, calibration and sampler settings.
 
+    Regional panels: ``national_effect`` adds a shared weekly effect common to every region
+    (festivals, national campaigns, shocks), so that week-level swings seen everywhere are not
+    credited to media; ``geo_spread`` is the standard deviation of the normal prior on how much a
+    channel's log-ROI (or log-share) varies between regions (0.3: regional ROIs mostly within
+    about ±35% of the national one).
+    ``cores`` is how many CPU cores the fit's chains may run on at once (None: every core this
+    process may use, see :func:`mmm.model.sample.usable_cores`); a batch of fits on one
+    machine gives each fit its share.
+
     Examples
     --------
     >>> spec = ModelSpec(draws=200, tune=200, chains=2, seed=1)
@@ -102,6 +114,8 @@ class ModelSpec:
     fourier_modes: int = 2
     holidays: str | None = None
     likelihood: str = "lognormal"
+    national_effect: bool = True
+    geo_spread: float = 0.3
     lift_tests: tuple[LiftTest, ...] = ()
     holdout_periods: int = 0
     sampler: str = "nutpie"
@@ -112,6 +126,7 @@ class ModelSpec:
     seed: int = 0
     target_accept: float = 0.9
     progress: bool = True
+    cores: int | None = None
 
     def __post_init__(self) -> None:
         if self.adstock not in ADSTOCKS:
@@ -138,6 +153,10 @@ class ModelSpec:
                 f"likelihood == {self.likelihood!r}; allowed: {', '.join(LIKELIHOODS)}.",
             ),
             (self.chains >= 1, f"chains == {self.chains}, must be >= 1."),
+            (
+                self.cores is None or self.cores >= 1,
+                f"cores == {self.cores}, must be >= 1 (or None: every usable core).",
+            ),
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
             (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
             (
@@ -149,6 +168,7 @@ class ModelSpec:
                 f"holdout_periods == {self.holdout_periods}, must be >= 0.",
             ),
             (self.fourier_modes >= 0, f"fourier_modes == {self.fourier_modes}, must be >= 0."),
+            (self.geo_spread > 0, f"geo_spread == {self.geo_spread}, must be > 0."),
             (
                 self.max_lag is None or self.max_lag >= 1,
                 f"max_lag == {self.max_lag}, must be >= 1.",
@@ -168,6 +188,29 @@ class ModelSpec:
     def replace(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+    @classmethod
+    def from_channel_map(cls, channel_map: ChannelMap, **overrides: Any) -> ModelSpec:
+        """The spec a channel map asks for: defaults, then its ``[model]`` table, then ``overrides``.
+
+        This is how ``mmm fit`` builds its spec (command-line flags are the overrides), so a
+        notebook gets the same model with ``ModelSpec.from_channel_map(ds.channel_map)``.
+
+        Examples
+        --------
+        >>> from mmm.data.config import ChannelMap
+        >>> cmap = ChannelMap.from_dict({"date": "week", "kpi": "revenue",
+        ...     "channels": {"tv": {"media": "paid", "spend": "tv_spend"}},
+        ...     "model": {"trend": "none", "draws": 500}})
+        >>> spec = ModelSpec.from_channel_map(cmap, draws=200)
+        >>> spec.trend, spec.draws, spec.tune
+        ('none', 200, 1000)
+        """
+        try:
+            base = cls(**dict(channel_map.model))
+        except ConfigError as exc:
+            raise ConfigError(f"In the channel map's [model] table: {exc}") from None
+        return base.replace(**overrides)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

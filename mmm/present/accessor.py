@@ -72,3 +72,9 @@ class ResultPlots:
     def __repr__(self) -> str:
         names = [n for n in dir(self) if not n.startswith("_")]
         return f"ResultPlots({', '.join(names)})"
+
+    def roi_by_geo(self) -> Figure:
+        """See :func:`~mmm.present.plotting.plot_roi_by_geo`."""
+        from mmm.present import plotting
+
+        return plotting.plot_roi_by_geo(self._result)

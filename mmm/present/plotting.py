@@ -434,6 +434,35 @@ def draw_earned(by_source: pd.DataFrame, currency: str = "¥") -> Figure:
 
 
 @styled
+def draw_roi_by_geo(heat: pd.DataFrame) -> Figure:
+    """ROI by region (rows) and channel (columns) as a heat map; the last row is the national ROI.
+
+    ``heat`` is :attr:`mmm.present.regions.RegionData.heat`. Each column is coloured on its own
+    scale around the channel's national ROI (green: above it, red: below), so a region's
+    strong and weak channels stand out whatever the channels' size.
+    """
+    n_geo, n_ch = heat.shape
+    fig = _figure(0.28 * n_geo + 1.6)
+    ax = fig.add_subplot()
+    values = heat.to_numpy(dtype=float)
+    nat = values[-1]
+    rel = np.log(np.clip(values, 1e-6, None) / np.clip(nat, 1e-6, None))
+    ax.imshow(np.clip(rel, -0.7, 0.7), cmap="RdYlGn", vmin=-0.7, vmax=0.7, aspect="auto")
+    for i in range(n_geo):
+        for j in range(n_ch):
+            v = values[i, j]
+            text = "–" if not np.isfinite(v) else f"{v:.2f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    fontweight="bold" if i == n_geo - 1 else "normal", color=INK)  # fmt: skip
+    ax.axhline(n_geo - 1.5, color=INK, lw=1.2)
+    ax.set_xticks(np.arange(n_ch), labels=[safe(c) for c in heat.columns], rotation=30, ha="right")
+    ax.set_yticks(np.arange(n_geo), labels=[safe(g) for g in heat.index])
+    ax.grid(False)
+    ax.set_title(T.TITLE_ROI_BY_GEO)
+    return fig
+
+
+@styled
 def draw_quarter(table: pd.DataFrame, currency: str = "¥", kpi: str = "revenue") -> Figure:
     """Spend (channels with a cost) and attributed KPI (all channels), last vs this quarter.
 
@@ -563,6 +592,16 @@ def plot_roi(result: FitResult, window: Any = None, identifiability: Any = None)
         result.dataset.channel_map.kpi_type == "revenue",
         classes,
     )
+
+
+def plot_roi_by_geo(result: FitResult) -> Figure:
+    """ROI by region and channel (a heat map around each channel's national ROI); regional fits."""
+    from mmm.present.regions import region_data
+
+    data = region_data(result)
+    if data is None:
+        return _empty(_figure(1.5), T.REGIONS_NONE)
+    return draw_roi_by_geo(data.heat)
 
 
 def plot_contributions(result: FitResult) -> Figure:

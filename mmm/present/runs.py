@@ -6,11 +6,17 @@ scripts and spreadsheets can read without Python:
 - ``roi.csv`` — one row per channel with a cost: channel, media, social, spend,
   contribution_mean, roi_mean, roi_lower, roi_upper, roi_direct_mean, roi_direct_lower,
   roi_direct_upper (90% intervals; ``roi_*`` includes what flows through earned media);
-- ``contributions.csv`` — tidy weekly contributions (date, component, mean, lower, upper);
+- ``contributions.csv`` — tidy weekly contributions (date, [geo,] component, mean, lower, upper);
+- ``roi_by_geo.csv`` (regional fits) — one row per region and channel with a cost: geo,
+  channel, media, social, spend, contribution_mean, roi_mean, roi_lower, roi_upper;
 - ``diagnostics.json`` — every check with status, message, recommendation and numbers,
   including how well the data identify each channel (prior vs posterior);
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
-  tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior).
+  tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior);
+- ``allocation.csv`` / ``allocation.json`` — the budget plan of ``mmm optimize``, which
+  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise.
+
+Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese channel names.
 
 ``diagnostics.json`` also records the result's :meth:`~mmm.analysis.results.FitResult.fingerprint`.
 Later commands on the run directory (``mmm report``, ``mmm optimize``) read the diagnostics,
@@ -21,7 +27,9 @@ but only when the saved result still has that fingerprint.
 from __future__ import annotations
 
 import json
+import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +39,20 @@ import pandas as pd
 
 from mmm import _progress
 from mmm._checks import Checks
+from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import COLUMNS as IDENT_COLUMNS
 from mmm.analysis.identify import EVIDENCE, MIN_DRAWS, Identifiability, identifiability
+from mmm.analysis.identify import GEO_COLUMNS as IDENT_GEO_COLUMNS
 from mmm.analysis.results import FitResult, jsonable
+from mmm.data.dataset import MMMDataset
 from mmm.decisions.experiments import experiments
+from mmm.decisions.optimize import Allocation, BudgetScenario, optimize_budget, write_allocation
+from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning
+from mmm.model.spec import ModelSpec
+from mmm.present import text as T
+
+#: encoding of every CSV in a run directory: UTF-8 with a byte-order mark (Excel reads it as UTF-8)
+CSV_ENCODING = "utf-8-sig"
 
 ROI_COLUMNS = [
     "channel",
@@ -49,7 +67,79 @@ ROI_COLUMNS = [
     "roi_direct_lower",
     "roi_direct_upper",
 ]
+#: columns of ``roi_by_geo.csv`` (regional fits)
+GEO_ROI_COLUMNS = ("geo", "channel", "media", "social", "spend", "contribution_mean", "roi_mean",
+                   "roi_lower", "roi_upper")  # fmt: skip
 
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass(frozen=True, eq=False)
+class FitRun:
+    """What :func:`fit_and_write` fitted and wrote: the result, its checks and the files."""
+
+    result: FitResult
+    identifiability: Identifiability | None
+    diagnostics: Checks
+    paths: dict[str, Path]
+
+
+def fit_and_write(
+    dataset: MMMDataset,
+    spec: ModelSpec,
+    out: str | Path,
+    say: Callable[[str], None] = print,
+    warn: Callable[[str], None] = _stderr,
+) -> FitRun:
+    """Fit ``dataset`` with ``spec`` and write the run directory ``out``, as ``mmm fit`` does.
+
+    Writes the saved result and the tables of :func:`write_fit_tables`. The fit's own
+    messages go to ``say`` (how the model compiled, the files written, the channels the data
+    cannot pin down) and ``warn`` (restarted chains; a loud FAIL when the diagnostics fail:
+    the run is still written, so that it can be inspected).
+    """
+    out = Path(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported below, once, loudly
+        warnings.simplefilter("ignore", ApproximationWarning)
+        result = MediaMixModel(spec).fit(dataset)
+    result.save(out)
+    info = result.info
+    if "compile_s" in info:
+        say(
+            f"fit: model {info.get('compile', 'compiled')} ({info['compile_s']:.1f}s), "
+            f"sampling {info.get('sample_s', 0.0):.1f}s"
+        )
+    for line in info.get("restarted_chains", []):
+        warn(f"note: {line}")
+    ident = identify_or_none(result)
+    diag = result.diagnostics()
+    paths = write_fit_tables(result, out, ident, diag)
+    if diag.status == "FAIL":
+        warn(f"FAIL: the model is not fit for decisions as it stands.\n{diag}")
+    for p in paths.values():
+        say(f"wrote {p}")
+    if ident is not None and ident.uncertain:
+        say(
+            f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
+        )
+    return FitRun(result, ident, diag, paths)
+
+
+def plan_and_write(
+    result: FitResult,
+    scenario: BudgetScenario,
+    out: str | Path,
+    ident: Identifiability | None = None,
+    say: Callable[[str], None] = print,
+) -> Allocation:
+    """Optimise next period's budget (``scenario``) and write ``allocation.csv`` / ``.json`` into ``out``."""
+    allocation = optimize_budget(result, scenario, ident=ident)
+    for p in write_allocation(allocation, out, fit_id=result.info.get("fit_id")).values():
+        say(f"wrote {p}")
+    return allocation
 
 
 def identify_or_none(result: FitResult) -> Identifiability | None:
@@ -60,7 +150,10 @@ def identify_or_none(result: FitResult) -> Identifiability | None:
 
 
 def write_fit_tables(
-    result: FitResult, run: str | Path, ident: Any = None, diagnostics: Any = None
+    result: FitResult,
+    run: str | Path,
+    ident: Identifiability | None = None,
+    diagnostics: Checks | None = None,
 ) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
     with _progress.step("writing tables"):
@@ -78,9 +171,19 @@ def _write_fit_tables(
         "contributions": run / "contributions.csv",
         "diagnostics": run / "diagnostics.json",
     }
-    roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(paths["roi"], index=False)
-    contrib = result.contributions().to_dataframe().reset_index()
-    contrib.to_csv(paths["contributions"], index=False)
+    roi[ROI_COLUMNS + ["roi_via_earned_mean"]].to_csv(
+        paths["roi"], index=False, encoding=CSV_ENCODING
+    )
+    panel = result.dataset.is_panel
+    contrib = result.contributions(geo=panel).to_dataframe().reset_index()
+    contrib.to_csv(paths["contributions"], index=False, encoding=CSV_ENCODING)
+    if panel:
+        paths["roi_by_geo"] = run / "roi_by_geo.csv"
+        by_geo = result.roi(by="geo").to_dataframe().reset_index()
+        by_geo["social"] = by_geo["social"].astype(bool)
+        by_geo[list(GEO_ROI_COLUMNS)].to_csv(
+            paths["roi_by_geo"], index=False, encoding=CSV_ENCODING
+        )
     diag = (diagnostics or result.diagnostics()).to_dict()
     diag["fingerprint"] = result.fingerprint()
     diag["approximate"] = result.is_approximate
@@ -110,8 +213,13 @@ def write_identifiability(
     run.mkdir(parents=True, exist_ok=True)
     ident = ident or identifiability(result)
     paths = {"identifiability": run / "identifiability.csv", "experiments": run / "experiments.csv"}
-    ident.table.to_csv(paths["identifiability"], index=False)
-    experiments(result, ident, target=target).to_csv(paths["experiments"], index=False)
+    ident.table.to_csv(paths["identifiability"], index=False, encoding=CSV_ENCODING)
+    if ident.by_geo is not None:
+        paths["identifiability_by_geo"] = run / "identifiability_by_geo.csv"
+        ident.by_geo.to_csv(paths["identifiability_by_geo"], index=False, encoding=CSV_ENCODING)
+    experiments(result, ident, target=target).to_csv(
+        paths["experiments"], index=False, encoding=CSV_ENCODING
+    )
     return paths
 
 
@@ -139,18 +247,63 @@ def load_derived(result: FitResult, run: str | Path) -> Derived | None:
         return None
     ident = tests = None
     if "identifiability" in diag and (run / "identifiability.csv").exists():
-        table = pd.read_csv(run / "identifiability.csv", keep_default_na=False, na_values=[""])
-        text = ["channel", "media", "metric", "class", "reason", "collinear_with"]
-        table[text] = table[text].fillna("").astype(str)
+        table = _read_table(run / "identifiability.csv")
+        by_geo = None
+        if (run / "identifiability_by_geo.csv").exists():
+            by_geo = _read_table(run / "identifiability_by_geo.csv")[list(IDENT_GEO_COLUMNS)]
         ident = Identifiability(
-            table[[*IDENT_COLUMNS, *EVIDENCE]], currency=result.dataset.channel_map.currency
+            table[[*IDENT_COLUMNS, *EVIDENCE]],
+            currency=result.dataset.channel_map.currency,
+            by_geo=by_geo,
         )
         if (run / "experiments.csv").exists():
-            tests = pd.read_csv(run / "experiments.csv", keep_default_na=False, na_values=[""])
-            for col in ("channel", "class", "design", "note"):
-                if col in tests:
-                    tests[col] = tests[col].fillna("").astype(str)
+            tests = _read_table(run / "experiments.csv")
     return Derived(Checks.from_dict(diag), ident, tests)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A CSV this module wrote, its text columns as text ("" for empty), numbers as numbers."""
+    names = {"channel": str, "geo": str, "collinear_with": str}  # a region may be called 110000
+    table = pd.read_csv(
+        path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""], dtype=names
+    )
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].fillna("").astype(str)
+    return table
+
+
+def saved_plan(result: FitResult, run: str | Path) -> Allocation | None:
+    """The budget plan ``mmm optimize`` saved in ``run`` for this fit, or None when there is none.
+
+    Raises
+    ------
+    ConfigError
+        When the saved plan was optimised on another fit (the run was refitted since):
+        showing it would present an old plan as this fit's.
+    """
+    path = Path(run) / "allocation.json"
+    if not path.exists():
+        return None
+    saved_for = json.loads(path.read_text(encoding="utf-8")).get("fit_id")
+    fit_id = result.info.get("fit_id")
+    if saved_for is not None and fit_id is not None and saved_for != fit_id:
+        raise ConfigError(
+            f"{str(path)!r} holds a plan optimised on an earlier fit; the run was refitted since. "
+            "Run `mmm optimize RUN` again, or pass --replan to `mmm report`."
+        )
+    return Allocation.load(run)
+
+
+def plan_note(allocation: Allocation, source: str, run: str | Path | None = None) -> str:
+    """One line saying which plan a report shows: ``source`` is "saved", "new" or "replanned"."""
+    locked = allocation.table.loc[allocation.table["locked"].astype(bool), "channel"]
+    lock = T.fill(T.PLAN_LOCKED, channels=T.join_names(list(locked))) if len(locked) else ""
+    if source == "saved":
+        path = Path(run or ".") / "allocation.json"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        return T.fill(T.PLAN_SAVED, file=str(path), when=when, locked=lock)
+    return T.fill(T.PLAN_REPLANNED if source == "replanned" else T.PLAN_NEW, locked=lock)
 
 
 @dataclass

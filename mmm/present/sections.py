@@ -26,6 +26,7 @@ from mmm.analysis import attribution
 from mmm.exceptions import DataValidationError
 from mmm.present.evidence import Evidence, annotate_plan, evidence_data
 from mmm.present.plan import Plan, plan_data, recommended_spend
+from mmm.present.regions import RegionData, region_data
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
@@ -207,7 +208,7 @@ def media_totals(result: FitResult | Source, window: Any) -> pd.DataFrame:
     res = src.result
     tot = src.totals(window)
     info = _channel_info(res)
-    kpi = float(res.dataset.data["kpi"].values[_mask(res, window)].sum())
+    kpi = float(res.dataset.kpi_total[_mask(res, window)].sum())
     rows = []
     for media in MEDIA_TYPES:
         chans = info.loc[info["media"] == media, "channel"].tolist()
@@ -285,15 +286,14 @@ def quarter_table(result: FitResult | Source, q: Quarter) -> pd.DataFrame:
     """Spend, activity, attributed KPI (direct) and ROI (total) per channel, this vs last quarter."""
     src = source(result)
     res = src.result
-    d = res.dataset.data
     info = _channel_info(res)
     out = info[["channel", "media", "social"]].copy()
     for name, win in (("previous", q.previous), ("current", q.current)):
         mask = _mask(res, win)
         tot = src.totals(win)
-        spend = d["spend"].values[mask].sum(axis=0)
+        spend = res.dataset.spend_total[mask].sum(axis=0)
         out[f"spend_{name}"] = spend
-        out[f"activity_{name}"] = d["activity"].values[mask].sum(axis=0)
+        out[f"activity_{name}"] = res.dataset.activity_total[mask].sum(axis=0)
         out[f"revenue_{name}"] = tot["direct"].mean(SAMPLE).values
         out[f"roi_{name}"] = np.where(
             info["has_cost"] & (spend > 0),
@@ -318,7 +318,7 @@ def contributions_over_time(result: FitResult | Source) -> pd.DataFrame:
     c = pd.DataFrame(res.contributions(by="media")["mean"].to_pandas())
     c.columns = [str(x) for x in c.columns]
     c = c[[x for x in ("baseline", *MEDIA_TYPES) if x in c.columns]]
-    c.insert(0, "actual", res.dataset.data["kpi"].values)
+    c.insert(0, "actual", res.dataset.kpi_total)
     c.index.name = "date"
     return c.reset_index()
 
@@ -396,7 +396,7 @@ def no_cost_table(result: FitResult | Source, window: Any = None) -> pd.DataFram
     if not chans:
         cols = ["channel", "media", "contribution_mean", "share_mean", "share_lower", "share_upper"]
         return pd.DataFrame(columns=cols)
-    kpi = float(res.dataset.data["kpi"].values[_mask(res, window)].sum())
+    kpi = float(res.dataset.kpi_total[_mask(res, window)].sum())
     direct = src.totals(window)["direct"].sel({CHANNEL: chans}).values
     m, lo, hi = _stats(direct)
     return pd.DataFrame(
@@ -427,7 +427,7 @@ def earned_tables(result: FitResult | Source, window: Any) -> tuple[pd.DataFrame
         return pd.DataFrame(), pd.DataFrame()
     by_source = e.to_dataframe().reset_index()
     mask = _mask(res, window)
-    spend = dict(zip(ds.channels, ds.data["spend"].values[mask].sum(axis=0), strict=True))
+    spend = dict(zip(ds.channels, ds.spend_total[mask].sum(axis=0), strict=True))
     by_source["value_per_spend"] = [
         v / spend[c] if spend.get(c, 0) > 0 else np.nan
         for c, v in zip(by_source["channel"], by_source["value_mean"], strict=True)
@@ -437,7 +437,7 @@ def earned_tables(result: FitResult | Source, window: Any) -> tuple[pd.DataFrame
     tot = src.totals(window)["direct"].mean(SAMPLE)
     rows = []
     for earned_ch, grp in by_source.groupby("earned", sort=False):
-        activity = float(ds.data["activity"].sel({CHANNEL: earned_ch}).values[mask].sum())
+        activity = float(ds.activity_total[mask, ds.channels.index(earned_ch)].sum())
         generated = float(grp["generated_mean"].sum())
         rows.append(
             {
@@ -477,7 +477,7 @@ def curve_tables(
     src = source(result)
     res = src.result
     mask = _mask(res, window)
-    spend = dict(zip(res.channels, res.dataset.data["spend"].values[mask].sum(axis=0), strict=True))
+    spend = dict(zip(res.channels, res.dataset.spend_total[mask].sum(axis=0), strict=True))
     info = _channel_info(res)
     chans = [c for c in info.loc[info["has_cost"], "channel"] if spend[c] > 0]
     if not chans:
@@ -645,6 +645,7 @@ class ReportData:
     accuracy: pd.DataFrame
     appendix: dict[str, pd.DataFrame]
     evidence: Evidence = field(default_factory=lambda: Evidence(None))
+    regions: RegionData | None = None
 
 
 def collect(
@@ -699,4 +700,5 @@ def collect(
         accuracy=accuracy_table(checks),
         appendix=appendix_tables(src),
         evidence=evidence,
+        regions=region_data(src.result, allocation, evidence.ident),
     )

@@ -63,9 +63,15 @@ _TITLES = {
     "health": "Model health",
     "appendix": "Method and data",
 }
+#: a regional fit's report adds its regional section before the appendix
+SECTION_ORDER_REGIONAL = (*SECTION_ORDER[:-1], "regions", "appendix")
+_TITLES["regions"] = "Regions"
 #: section id → its number on the page
 NUMBER = {key: i for i, key in enumerate(SECTION_ORDER, 1)}
 SECTIONS: dict[str, str] = {key: f"{NUMBER[key]}. {_TITLES[key]}" for key in SECTION_ORDER}
+#: titles of a regional report (only the last two sections differ)
+SECTIONS_REGIONAL: dict[str, str] = {key: f"{i}. {_TITLES[key]}"
+                                     for i, key in enumerate(SECTION_ORDER_REGIONAL, 1)}  # fmt: skip
 _HEALTH, _PLAN, _ROI, _TESTS = (
     NUMBER["health"],
     NUMBER["plan"],
@@ -86,7 +92,8 @@ FAIL_BANNER_DETAIL = (
 APPROX_BANNER = "APPROXIMATE — a quick point estimate (MAP), not a full Bayesian fit."
 APPROX_BANNER_DETAIL = (
     "Intervals and probabilities are not available and every number may be off. "
-    "Refit with full sampling (method='mcmc') before using ROI or budget advice."
+    "Refit with full sampling (method='mcmc': mmm fit without --method map, or method = \"mcmc\" "
+    "under [model] in the channel map) before using ROI or budget advice."
 )
 
 # ---------------------------------------------------------------------- identifiability
@@ -253,6 +260,14 @@ PLAN_INTRO = (
 PLAN_NONE = "No budget plan was computed for this report. Run mmm optimize on the fit (or mmm.decisions.optimize.optimize_budget(result, BudgetScenario()) in Python) and pass the allocation to the report to fill this section."
 PLAN_UPLIFT = "Expected change in {kpi}: {uplift} (90% interval {lo} to {hi}); probability that the plan beats the current split: {prob}."
 PLAN_SOLVER = "The optimiser did not report success: {message}"
+#: which plan the section shows (``mmm report``): the one saved by ``mmm optimize``, or a new one
+PLAN_SAVED = (
+    "This is the plan saved by mmm optimize ({file}, written {when}){locked}. "
+    "mmm report --replan re-optimises it."
+)
+PLAN_NEW = "This plan was optimised for this report{locked}; the run directory held no saved plan."
+PLAN_REPLANNED = "This plan was re-optimised for this report (mmm report --replan){locked}."
+PLAN_LOCKED = "; kept at current spend: {channels}"
 PLAN_CAVEATS = "Caveats of this plan:"
 PLAN_EVIDENCE_NOTE = (
     "Evidence is how well the data pins down each channel's ROI (see section "
@@ -423,6 +438,7 @@ LEGEND_PRIOR = "Prior-dominated: mostly our prior"
 TITLE_CONTRIB = "Baseline vs media"
 TITLE_WATERFALL = "Contributions this quarter"
 TITLE_ROI = "ROI with 90% intervals"
+TITLE_ROI_BY_GEO = "ROI by region (colour: above or below the channel's national ROI)"
 TITLE_FIT = "Actual vs fitted"
 TITLE_QUARTER = "Spend by channel"
 TITLE_QUARTER_KPI = "Attributed {kpi}"
@@ -455,3 +471,25 @@ def join_names(names: Sequence[str], limit: int = 5) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ---------------------------------------------------------------------- regions
+REGIONS_NONE = "A national fit has no regional breakdown."
+REGIONS_INTRO = (
+    "The model was fitted to {n} regions at once: each channel's ROI may differ between regions "
+    "around a national value, and regions that ramp or flight a channel at different times tell "
+    "the model more than one national series could. National ROI = contribution over all regions "
+    "÷ total spend."
+)
+REGIONS_SPLIT = {
+    "population": "Channels bought nationally ({channels}) were split to regions by population.",
+    "kpi": "Channels bought nationally ({channels}) were split to regions by their share of {kpi}.",
+}
+REGIONS_HEAT = "ROI by region and channel; the last row is the national ROI."
+REGIONS_PLAN = "Where the recommended plan moves money between regions (spend over the planning window):"
+REGIONS_LEAST = (
+    "The data says least about {regions}: their ROI intervals shrank least from the prior "
+    "(mean width ratio {ratio}); treat their regional figures as indicative."
+)
+REGIONS_COLUMNS = {"geo": "Region", "current_spend": "Current", "recommended_spend": "Recommended",
+                   "change": "Change", "change_pct": "Change %"}  # fmt: skip

@@ -48,7 +48,7 @@ def test_roi_window_restricts_spend_and_accepts_quarter_strings() -> None:
     q = res.roi(window="2023Q2").to_dataframe()
     dates = res.dataset.dates
     in_q = (dates >= "2023-04-01") & (dates <= "2023-06-30")
-    expected = res.dataset.data["spend"].values[in_q].sum(axis=0)[:4]
+    expected = res.dataset.data["spend"].isel(geo=0).values[in_q].sum(axis=0)[:4]
     np.testing.assert_allclose(q.spend.to_numpy(), expected)
     with pytest.raises(Exception, match="contains no period"):
         res.roi(window=("2030-01-01", "2030-03-01"))

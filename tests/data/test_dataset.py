@@ -95,9 +95,9 @@ def test_owned_cost_and_paid_activity(weekly_df, cmap_dict):
     }
     df = weekly_df.assign(tv_grps=weekly_df["tv_spend"] / 100, wechat_cost=500.0)
     ds = from_dataframe(df, raw)
-    np.testing.assert_allclose(ds.data["activity"].sel(channel="tv").values, df["tv_grps"])
-    np.testing.assert_allclose(ds.data["spend"].sel(channel="tv").values, df["tv_spend"])
-    np.testing.assert_allclose(ds.data["spend"].sel(channel="wechat_posts").values, 500.0)
+    np.testing.assert_allclose(ds.data["activity"].sel(channel="tv").isel(geo=0).values, df["tv_grps"])
+    np.testing.assert_allclose(ds.data["spend"].sel(channel="tv").isel(geo=0).values, df["tv_spend"])
+    np.testing.assert_allclose(ds.data["spend"].sel(channel="wechat_posts").isel(geo=0).values, 500.0)
     assert ds.channels_of(has_cost=True) == ("tv", "weibo", "search", "wechat_posts")
     assert ds.channels_of(social=True) == ("weibo", "wechat_posts")
 

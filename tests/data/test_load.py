@@ -28,13 +28,13 @@ from mmm.exceptions import ConfigError, DataValidationError
 
 def _same(ds: MMMDataset, df: pd.DataFrame) -> None:
     """The dataset holds exactly the frame's numbers."""
-    np.testing.assert_allclose(ds.data["kpi"].values, df["revenue"].to_numpy())
-    np.testing.assert_allclose(ds.data["spend"].sel(channel="tv").values, df["tv_spend"].to_numpy())
+    np.testing.assert_allclose(ds.data["kpi"].isel(geo=0).values, df["revenue"].to_numpy())
+    np.testing.assert_allclose(ds.data["spend"].sel(channel="tv").isel(geo=0).values, df["tv_spend"].to_numpy())
     np.testing.assert_allclose(
-        ds.data["activity"].sel(channel="mentions").values, df["social_mentions"].to_numpy()
+        ds.data["activity"].sel(channel="mentions").isel(geo=0).values, df["social_mentions"].to_numpy()
     )
     np.testing.assert_allclose(
-        ds.data["controls"].sel(control="price_index").values, df["price_index"].to_numpy()
+        ds.data["controls"].sel(control="price_index").isel(geo=0).values, df["price_index"].to_numpy()
     )
 
 
@@ -178,7 +178,7 @@ def test_long_table_is_pivoted(weekly_df, cmap_dict, with_channel):
     ds = from_dataframe(long, cmap_dict)
     _same(ds, weekly_df)
     np.testing.assert_allclose(
-        ds.data["spend"].sel(channel="search").values, weekly_df["search_spend"]
+        ds.data["spend"].sel(channel="search").isel(geo=0).values, weekly_df["search_spend"]
     )
 
 
@@ -220,17 +220,17 @@ def test_daily_aggregated_to_weeks_exactly(make_daily, cmap_dict):
     assert ds.data.attrs["source_frequency"] == "D"
     assert (ds.dates.day_of_week == 0).all() and ds.dates[0] == pd.Timestamp("2024-01-01")
     week = np.arange(len(daily)) // 7
-    np.testing.assert_allclose(ds.data["kpi"].values, daily.groupby(week)["revenue"].sum())
+    np.testing.assert_allclose(ds.data["kpi"].isel(geo=0).values, daily.groupby(week)["revenue"].sum())
     np.testing.assert_allclose(
-        ds.data["spend"].sel(channel="tv").values, daily.groupby(week)["tv_spend"].sum()
+        ds.data["spend"].sel(channel="tv").isel(geo=0).values, daily.groupby(week)["tv_spend"].sum()
     )
     np.testing.assert_allclose(
-        ds.data["activity"].sel(channel="mentions").values,
+        ds.data["activity"].sel(channel="mentions").isel(geo=0).values,
         daily.groupby(week)["social_mentions"].sum(),
     )
     # controls are averaged, not summed
     np.testing.assert_allclose(
-        ds.data["controls"].sel(control="price_index").values,
+        ds.data["controls"].sel(control="price_index").isel(geo=0).values,
         daily.groupby(week)["price_index"].mean(),
     )
     assert float(ds.data["kpi"].sum()) == pytest.approx(daily["revenue"].sum())
@@ -241,7 +241,7 @@ def test_week_start_is_configurable(make_daily, cmap_dict):
     ds = from_dataframe(daily, {**cmap_dict, "week_start": "SUN"})
     assert ds.data.attrs["freq_alias"] == "W-SUN" and (ds.dates.day_of_week == 6).all()
     np.testing.assert_allclose(
-        ds.data["kpi"].values[:2], [daily["revenue"][:7].sum(), daily["revenue"][7:14].sum()]
+        ds.data["kpi"].isel(geo=0).values[:2], [daily["revenue"][:7].sum(), daily["revenue"][7:14].sum()]
     )
     with pytest.raises(
         DataValidationError,
@@ -276,7 +276,7 @@ def test_monthly_accepted_and_labelled_by_month_start(cmap_dict, make_frame):
     ds = from_dataframe(df, cmap_dict)
     assert ds.frequency == "M" and ds.n_periods == 36 and ds.data.attrs["freq_alias"] == "MS"
     assert ds.dates[0] == pd.Timestamp("2021-01-01") and (ds.dates.day == 1).all()
-    np.testing.assert_allclose(ds.data["kpi"].values, df["revenue"])
+    np.testing.assert_allclose(ds.data["kpi"].isel(geo=0).values, df["revenue"])
 
 
 def test_frequency_from_map_is_checked(make_weekly, cmap_dict):
@@ -334,7 +334,7 @@ columns = ["价格指数"]
     ds = load(csv, map_path)
     assert ds.channels == ("电视", "微博", "微信", "口碑")
     assert ds.driven_by == {"口碑": ("微博", "微信")}
-    np.testing.assert_allclose(ds.data["spend"].sel(channel="微博").values, df["微博_spend"])
+    np.testing.assert_allclose(ds.data["spend"].sel(channel="微博").isel(geo=0).values, df["微博_spend"])
     assert "微博" in str(ds.summary())
     assert list(ds.to_dataframe().columns)[:2] == ["周", "销售额"]
     bad = df.drop(columns=["微博_spend"]).assign(微博_花费=1.0)
@@ -421,7 +421,7 @@ def test_duplicate_dates(weekly_df, cmap_dict):
 def test_calendar_gap(weekly_df, cmap_dict, make_daily):
     with pytest.raises(
         DataValidationError,
-        match=r"7 day\(s\) apart.*breaks after 2024-02-05 \(steps of 14.0 days\)",
+        match=r"7 days apart.*breaks after 2024-02-05 \(gaps of 14 days\)",
     ):
         from_dataframe(weekly_df.drop(index=6), cmap_dict)
     with pytest.raises(DataValidationError, match=r"daily data.*breaks after 2024-01-10"):
@@ -431,7 +431,7 @@ def test_calendar_gap(weekly_df, cmap_dict, make_daily):
 def test_irregular_weekdays(weekly_df, cmap_dict):
     df = weekly_df.copy()
     df.loc[10:, "week"] = df.loc[10:, "week"] + pd.Timedelta(days=1)
-    with pytest.raises(DataValidationError, match=r"breaks after 2024-03-04 \(steps of 8.0 days\)"):
+    with pytest.raises(DataValidationError, match=r"breaks after 2024-03-04 \(gaps of 8 days\)"):
         from_dataframe(df, cmap_dict)
 
 

@@ -93,9 +93,10 @@ def test_fast_response_equals_simulate_window(result: FitResult) -> None:
     x = prob.current * np.array([1.2, 0.8, 1.1, 0.9])
     fast, _ = resp.evaluate(x, b)
     act = prob.fixed.copy()
-    act[prob.gap : prob.gap + sc.weeks, prob.index] += prob.shape * x * prob.ratio
+    spend = resp.grid(x)  # (G, P): what the cells put in each region
+    act[prob.gap : prob.gap + sc.weeks][:, :, prob.index] += prob.shape[:, None, :] * spend * prob.ratio
     direct, _ = simulate_window(result, act, params, history=result.dataset.data["activity"].values)
-    np.testing.assert_allclose(fast, direct.sum(axis=(1, 2)), rtol=1e-10)
+    np.testing.assert_allclose(fast, direct.sum(axis=(1, 2, 3)), rtol=1e-10)
 
 
 def test_gradient_matches_finite_differences(result: FitResult) -> None:
@@ -117,7 +118,7 @@ def test_gradient_matches_finite_differences(result: FitResult) -> None:
 # ---------------------------------------------------------------------- default plan
 def test_default_allocation(result: FitResult, alloc: Allocation) -> None:
     cur = current_spend(result)
-    last13 = result.dataset.data["spend"].sel(channel=PAID).values[-13:].sum(axis=0)
+    last13 = result.dataset.data["spend"].sel(channel=PAID).isel(geo=0).values[-13:].sum(axis=0)
     np.testing.assert_allclose(cur.to_numpy(), last13)
     assert alloc.budget == pytest.approx(last13.sum())
     assert alloc.weeks == 13 and alloc.start > result.dataset.dates[-1]
@@ -202,8 +203,8 @@ def test_zero_spend_channel(result: FitResult) -> None:
     """A paid channel dark in the last weeks: pinned at 0 by relative bounds, usable with absolute ones."""
     data = result.dataset.data.copy(deep=True)
     j = list(result.channels).index("weibo")
-    data["spend"].values[-20:, j] = 0.0
-    data["activity"].values[-20:, j] = 0.0
+    data["spend"].values[-20:, :, j] = 0.0
+    data["activity"].values[-20:, :, j] = 0.0
     dark = FitResult(
         result.posterior,
         result.sample_stats,

@@ -15,15 +15,21 @@ import pytest
 from _fits import small_brand
 
 from mmm.data.load import from_dataframe
+from mmm.data.regions import generate_panel
 from mmm.model import forward as F
 from mmm.model.design import Design
 from mmm.model.spec import ModelSpec
 
 
-@pytest.fixture(scope="module")
-def design() -> Design:
-    brand = small_brand()
-    ds = from_dataframe(brand.data, brand.channel_map)
+@pytest.fixture(scope="module", params=["national", "panel"])
+def design(request: pytest.FixtureRequest) -> Design:
+    """The small national brand, and a three-region panel (the same maths with a region axis)."""
+    if request.param == "national":
+        brand = small_brand()
+        ds = from_dataframe(brand.data, brand.channel_map)
+    else:
+        panel = generate_panel(seed=2, regions=3, weeks=60, channels=["tv", "search", "weibo", "mentions"])
+        ds = from_dataframe(panel.data, panel.channel_map)
     spec = ModelSpec(channel_transforms={"tv": ("delayed", "logistic")})
     return Design.build(ds, spec)
 
@@ -34,13 +40,13 @@ def _random_params(design: Design, rng: np.random.Generator) -> dict[str, np.nda
         for name in g.transform.params:
             lo, hi = (0.1, 0.9) if name == "alpha" else (0.3, 2.5)
             p[g.param_name(name)] = rng.uniform(lo, hi, len(g.channels))
-    p["beta"] = rng.uniform(0.05, 0.5, len(design.channels))
+    p["beta"] = rng.uniform(0.05, 0.5, (design.n_geos, len(design.channels)))
     return p
 
 
 def _graph(design: Design, fn: Any, p: dict[str, np.ndarray]) -> np.ndarray:
     """``fn`` built on symbolic parameters, compiled and evaluated at ``p``."""
-    sym = {k: pt.vector(k) for k in p}
+    sym = {k: pt.tensor(k, shape=(None,) * np.ndim(v)) for k, v in p.items()}
     out = fn(pt, sym)
     f = pytensor.function(list(sym.values()), out, on_unused_input="ignore")
     return np.asarray(f(*p.values()))
@@ -59,9 +65,9 @@ def test_earned_counterfactual_agrees_between_graph_and_numpy(design: Design, se
     rng = np.random.default_rng(seed)
     p = _random_params(design, rng)
     e = next(iter(design.earned))
-    m = design.x[:, design.index(e)]
-    removed = rng.uniform(0, 0.3, len(m)) * m
-    beta_e = p["beta"][design.index(e)]
+    m = design.x[:, :, design.index(e)]
+    removed = rng.uniform(0, 0.3, m.shape) * m
+    beta_e = p["beta"][:, design.index(e)]
 
     def effect(xp: Any, q: dict[str, Any]) -> Any:
         m_x = xp.as_tensor(m) if xp is pt else m
@@ -92,12 +98,13 @@ def test_in_sample_effects_match_a_plan_simulated_with_the_same_history(design: 
     eff = F.in_sample_effects(design, {**p, **_baseline_params(design)})
     act = design.x * design.input_scale
     direct, _ = F.simulate(design, {**p, **_baseline_params(design)}, act[-20:], history=act[:-20])
+    assert direct.shape == (1, 20, design.n_geos, len(design.channels))
     sources = {s for srcs in design.earned.values() for s in srcs}
     for ch in design.channels:
         if ch in sources or ch in design.earned:
             continue
         j = design.index(ch)
-        np.testing.assert_allclose(direct[0, :, j], eff.direct[0, -20:, j], rtol=1e-9)
+        np.testing.assert_allclose(direct[0, :, :, j], eff.direct[0, -20:, :, j], rtol=1e-9)
 
 
 def test_future_time_index_continues_the_data(design: Design) -> None:
@@ -106,15 +113,16 @@ def test_future_time_index_continues_the_data(design: Design) -> None:
 
 
 def _baseline_params(design: Design) -> dict[str, np.ndarray]:
-    out = {"intercept": np.array([0.5]), "trend_slope": np.array([0.1])}
+    g = design.n_geos
+    out = {"intercept": np.full((1, g), 0.5), "trend_slope": np.full((1, g), 0.1)}
     if design.fourier.shape[1]:
-        out["season"] = np.zeros((1, design.fourier.shape[1]))
-    if design.controls.shape[1]:
-        out["control_coef"] = np.zeros((1, design.controls.shape[1]))
+        out["season"] = np.zeros((1, g, design.fourier.shape[1]))
+    if design.controls.shape[-1]:
+        out["control_coef"] = np.zeros((1, design.controls.shape[-1]))
     if design.holidays.shape[1]:
         out["holiday_coef"] = np.zeros((1, design.holidays.shape[1]))
     for e in design.earned:
         out[f"{e}_gain"] = np.full((1, len(design.earned[e])), 0.1)
-        out[f"{e}_organic"] = np.array([0.5])
+        out[f"{e}_organic"] = np.full((1, g), 0.5)
         out[f"{e}_drift"] = np.array([0.0])
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ import pandas as pd
 from mmm._format import iso, money, probability
 from mmm.analysis.identify import PRIOR
 from mmm.decisions.optimize.policy import MAX_CHANGE, annotate_moves
+from mmm.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
@@ -37,8 +38,12 @@ CSV_COLUMNS = ("channel", "media", "social", "current_spend", "recommended_spend
 #: per-channel identifiability class and the note on its move (empty when not measured);
 #: also written to ``allocation.csv`` after :data:`CSV_COLUMNS`
 IDENT_COLUMNS = ("identifiability", "evidence")
+#: the ``geo`` of the national total rows of a regional ``allocation.csv``
+ALL_GEOS = "all"
 #: the report section that lists the lift tests to run (caveats point to it)
 TEST_SECTION = "What to test next quarter"
+#: what ``allocation.json`` must hold for :meth:`Allocation.load`
+SAVED_KEYS = ("channels", "groups", "window", "uplift", "weekly", "uplift_draws", "solver")
 
 
 # ---------------------------------------------------------------------- allocation
@@ -84,10 +89,71 @@ class Allocation:
     profit_uplift: tuple[float, float, float] | None = None
     prob: float = PROB
     caveats: tuple[str, ...] = ()
+    #: regional fits: one row per region and paid channel (geo, channel, current_spend,
+    #: recommended_spend, change, change_pct, mroi_current, mroi_recommended, locked)
+    by_geo: pd.DataFrame | None = None
 
     def to_dataframe(self) -> pd.DataFrame:
         """The per-channel table (a copy)."""
         return self.table.copy()
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> Allocation:
+        """The plan :func:`write_allocation` saved in ``run_dir`` (read from ``allocation.json``).
+
+        Writing the loaded plan again gives the same files. ``allocation.csv`` is a copy for
+        spreadsheets; editing it does not change the plan.
+
+        Raises
+        ------
+        FileNotFoundError
+            When ``run_dir`` holds no ``allocation.json``.
+        ConfigError
+            When the file lacks what a plan needs (it was written by an mmm before 0.3 or
+            edited by hand): rerun ``mmm optimize`` to write it again.
+        """
+        path = Path(run_dir) / "allocation.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{str(path)!r} does not exist: no saved budget plan.")
+        d = json.loads(path.read_text(encoding="utf-8"))
+        missing = [k for k in SAVED_KEYS if k not in d]
+        if missing:
+            raise ConfigError(
+                f"{str(path)!r} lacks {', '.join(missing)}: it was written by an older mmm or "
+                "edited by hand. Rerun `mmm optimize RUN` (or pass --replan to `mmm report`)."
+            )
+        weekly = d["weekly"]
+        dates = pd.DatetimeIndex(pd.to_datetime(weekly["dates"]), name="date")
+        win, up = d["window"], d["uplift"]
+        return cls(
+            table=_frame(d["channels"], bool_columns=("social", "locked")),
+            start=pd.Timestamp(win["start"]),
+            end=pd.Timestamp(win["end"]),
+            weeks=int(win["weeks"]),
+            budget=_float(d["budget"]),
+            objective=d["objective"],
+            risk=d["risk"],
+            revenue_current=_untrio(d["revenue_current"]),
+            revenue_recommended=_untrio(d["revenue_recommended"]),
+            uplift_mean=_float(up["mean"]),
+            uplift_lower=_float(up["lower"]),
+            uplift_upper=_float(up["upper"]),
+            prob_improvement=_float(d["prob_improvement"]),
+            uplift_draws=np.array([_float(v) for v in d["uplift_draws"]]),
+            group_totals=_frame(d["groups"]),
+            solver=d["solver"],
+            headline=d["headline"],
+            weekly_current=pd.DataFrame(weekly["current"], index=dates),
+            weekly_recommended=pd.DataFrame(weekly["recommended"], index=dates),
+            currency=d["currency"],
+            mode=d["mode"],
+            margin=d["margin"],
+            profit_uplift=None if d["profit_uplift"] is None else _untrio(d["profit_uplift"]),
+            prob=float(up["prob"]),
+            caveats=tuple(d["caveats"]),
+            by_geo=None if d.get("regions") is None
+            else _frame(d["regions"], bool_columns=("locked", "national")),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary: window, totals, revenue, uplift, probability, solver, groups, channels."""
@@ -112,8 +178,9 @@ class Allocation:
             "solver": {k: _num(v) if isinstance(v, float) else v for k, v in self.solver.items()},
             "headline": self.headline,
             "caveats": list(self.caveats),
-            "groups": json.loads(self.group_totals.to_json(orient="records", force_ascii=False)),
-            "channels": json.loads(t.to_json(orient="records", force_ascii=False)),
+            "groups": _records(self.group_totals),
+            "channels": _records(t),
+            "regions": None if self.by_geo is None else _records(self.by_geo),
         }
 
     def _formatted(self) -> pd.DataFrame:
@@ -159,6 +226,38 @@ def _num(v: Any) -> float | None:
 
 def _trio(v: Sequence[float]) -> dict[str, float | None]:
     return {k: _num(x) for k, x in zip(("mean", "lower", "upper"), v, strict=True)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows with full float precision (NaN as None), so a saved plan loads back exactly."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
+        if isinstance(v, int | float | np.integer | np.floating):
+            return _num(v)
+        return v if v is None else str(v)
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _float(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _untrio(d: Mapping[str, float | None]) -> tuple[float, float, float]:
+    return (_float(d["mean"]), _float(d["lower"]), _float(d["upper"]))
+
+
+def _frame(records: list[dict[str, Any]], bool_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A table from JSON records: None back to NaN in number columns, flags back to bool."""
+    frame = pd.DataFrame.from_records(records)
+    for col in frame.columns:
+        if col in bool_columns:
+            frame[col] = frame[col].astype(bool)
+        elif frame[col].map(lambda v: v is None or isinstance(v, int | float)).all():
+            frame[col] = frame[col].astype(float)
+    return frame
 
 
 # ---------------------------------------------------------------------- wording
@@ -264,11 +363,13 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
                 plans: tuple[np.ndarray, np.ndarray], solver: dict[str, Any], mode: str,
                 ident: Identifiability | None = None) -> Allocation:  # fmt: skip
     """Value both plans over the same draws and assemble the tables and the headline."""
-    ds, (x_cur, x_new) = result.dataset, plans
+    ds, (cells_cur, cells_new) = result.dataset, plans
     b_cur, b_new = resp.basis(shapes[0]), resp.basis(shapes[1])
-    r0 = resp.evaluate(np.zeros_like(x_cur), b_cur)[0]
-    r_cur, g_cur = resp.evaluate(x_cur, b_cur, grad=True)
-    r_new, g_new = resp.evaluate(x_new, b_new, grad=True)
+    r0 = resp.evaluate(np.zeros_like(cells_cur), b_cur)[0]
+    r_cur, gc_cur = resp.evaluate(cells_cur, b_cur, grad=True)
+    r_new, gc_new = resp.evaluate(cells_new, b_new, grad=True)
+    x_cur, x_new = prob.channel_totals(cells_cur), prob.channel_totals(cells_new)
+    g_cur, g_new = _channel_mroi(prob, cells_cur, gc_cur), _channel_mroi(prob, cells_new, gc_new)
 
     def trio(v: np.ndarray) -> tuple[float, float, float]:
         lo, hi = np.quantile(v, [(1 - PROB) / 2, (1 + PROB) / 2])
@@ -281,8 +382,9 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
     table = pd.DataFrame({
         "channel": list(prob.channels), "media": media, "social": social,
         "current_spend": x_cur, "recommended_spend": x_new, "change": change, "change_pct": pct,
-        "mroi_current": g_cur.mean(axis=0), "mroi_recommended": g_new.mean(axis=0),
-        "locked": prob.locked, "lower_bound": prob.lower, "upper_bound": prob.upper,
+        "mroi_current": g_cur, "mroi_recommended": g_new,
+        "locked": np.bincount(prob.cell_channel, weights=~prob.locked, minlength=len(prob.channels)) == 0,
+        "lower_bound": prob.channel_totals(prob.lower), "upper_bound": prob.channel_totals(prob.upper),
     })  # fmt: skip
     currency = ds.channel_map.currency
     table, caveats = _annotate(table, ident, currency, mode)
@@ -324,16 +426,55 @@ def build_allocation(result: FitResult, sc: BudgetScenario, prob: Problem, resp:
         weekly_current=pd.DataFrame(shapes[0] * x_cur, index=dates, columns=list(prob.channels)),
         weekly_recommended=pd.DataFrame(shapes[1] * x_new, index=dates, columns=list(prob.channels)),
         currency=currency, mode=mode, margin=sc.margin, profit_uplift=None if profit is None else trio(profit),
-        caveats=caveats,
+        caveats=caveats, by_geo=_by_geo(result, prob, resp, (cells_cur, cells_new), (gc_cur, gc_new)),
     )  # fmt: skip
 
 
-def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, Path]:
+def _channel_mroi(prob: Problem, cells: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Marginal ROI per paid channel: the cells' posterior-mean mROI weighted by their spend."""
+    g = grad.mean(axis=0)  # (K,)
+    n = len(prob.channels)
+    spend = np.bincount(prob.cell_channel, weights=cells, minlength=n)
+    weighted = np.bincount(prob.cell_channel, weights=g * cells, minlength=n)
+    plain = np.bincount(prob.cell_channel, weights=g, minlength=n) / np.bincount(prob.cell_channel, minlength=n)
+    return np.where(spend > 0, weighted / np.where(spend > 0, spend, 1.0), plain)
+
+
+def _by_geo(
+    result: FitResult, prob: Problem, resp: Response, cells: tuple[np.ndarray, np.ndarray],
+    grads: tuple[np.ndarray, np.ndarray],
+) -> pd.DataFrame | None:  # fmt: skip
+    """One row per region and paid channel of a regional fit (None for a national one)."""
+    if not result.dataset.is_panel:
+        return None
+    cur, new = resp.grid(cells[0]), resp.grid(cells[1])  # (G, P)
+    rows = []
+    for k in range(len(prob.cell_channel)):
+        p, g_cell = int(prob.cell_channel[k]), int(prob.cell_geo[k])
+        for g in ([g_cell] if g_cell >= 0 else range(len(prob.geos))):
+            c, r = float(cur[g, p]), float(new[g, p])
+            rows.append({"geo": prob.geos[g], "channel": prob.channels[p], "current_spend": c,
+                         "recommended_spend": r, "change": r - c,
+                         "change_pct": (r - c) / c if c > 0 else (0.0 if r == c else np.nan),
+                         "mroi_current": float(grads[0][:, k].mean()),
+                         "mroi_recommended": float(grads[1][:, k].mean()),
+                         "locked": bool(prob.locked[k]), "national": g_cell < 0})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def write_allocation(
+    allocation: Allocation, run_dir: str | Path, fit_id: str | None = None
+) -> dict[str, Path]:
     """Write ``allocation.csv`` (per channel, spend totals over the window) and ``allocation.json``.
 
-    The CSV has the columns of ``CSV_COLUMNS`` then ``IDENT_COLUMNS``; the JSON is
-    :meth:`Allocation.to_dict` (planning window, totals, expected revenue and uplift with
-    90% intervals, probability of improvement, solver status and notes, headline, caveats).
+    The CSV (UTF-8 with a byte-order mark, so Excel shows Chinese channel names) has the
+    columns of ``CSV_COLUMNS`` then ``IDENT_COLUMNS``; the JSON is :meth:`Allocation.to_dict`
+    (planning window, totals, expected revenue and uplift with 90% intervals, probability of
+    improvement, solver status and notes, headline, caveats) plus ``weekly`` (both plans per
+    period) and ``uplift_draws`` (one per posterior sample), so that :meth:`Allocation.load`
+    reads the whole plan back. ``fit_id`` (``FitResult.info["fit_id"]``) records which fit
+    the plan was optimised on, so that a plan left over from an earlier fit is not mistaken
+    for one of the current fit.
 
     Returns
     -------
@@ -344,7 +485,22 @@ def write_allocation(allocation: Allocation, run_dir: str | Path) -> dict[str, P
     d.mkdir(parents=True, exist_ok=True)
     paths = {"csv": d / "allocation.csv", "json": d / "allocation.json"}
     cols = [*CSV_COLUMNS, *(c for c in IDENT_COLUMNS if c in allocation.table)]
-    allocation.table[cols].to_csv(paths["csv"], index=False, encoding="utf-8")
-    text = json.dumps(allocation.to_dict(), indent=2, ensure_ascii=False)
+    table = allocation.table[cols]
+    if allocation.by_geo is not None:  # regional rows, then the national totals (geo "all")
+        regional = allocation.by_geo.drop(columns=["locked", "national"])
+        table = pd.concat([regional, table.assign(geo=ALL_GEOS)], ignore_index=True)
+        table = table[["geo", *cols]]
+    table.to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+    saved = allocation.to_dict()
+    wc, wr = allocation.weekly_current, allocation.weekly_recommended
+    saved["weekly"] = {
+        "dates": [iso(d) for d in wc.index],
+        "current": {str(c): [_num(v) for v in wc[c]] for c in wc.columns},
+        "recommended": {str(c): [_num(v) for v in wr[c]] for c in wr.columns},
+    }
+    saved["uplift_draws"] = [_num(v) for v in np.asarray(allocation.uplift_draws).ravel()]
+    if fit_id is not None:
+        saved["fit_id"] = fit_id
+    text = json.dumps(saved, indent=2, ensure_ascii=False)
     paths["json"].write_text(text, encoding="utf-8")
     return paths

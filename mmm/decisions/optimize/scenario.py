@@ -49,8 +49,13 @@ class BudgetScenario:
         Default bounds: each channel within ``current × (1 ± max_change)``.
     bounds : mapping, optional
         Absolute ``channel → (min, max)`` totals over the window; None keeps that default side.
+        In a regional fit a regionally bought channel's bounds are shared among its regions
+        in proportion to their current spend.
     locked : sequence of str
         Channels held at their current spend.
+    locked_geos : sequence of str
+        Regions whose spend is held as it is (every regionally bought channel there); a
+        regional fit only. Channels bought nationally keep their national split.
     objective : {"revenue", "profit", "target_roi"}
         Maximise expected incremental revenue, spending the budget; or profit
         ``revenue × margin − spend``, spending at most the budget; or the most revenue
@@ -85,6 +90,7 @@ class BudgetScenario:
     max_change: float = 0.3
     bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     locked: Sequence[str] = ()
+    locked_geos: Sequence[str] = ()
     objective: Literal["revenue", "profit", "target_roi"] = "revenue"
     margin: float | None = None
     target_roi: float | None = None
@@ -96,6 +102,7 @@ class BudgetScenario:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locked", tuple(self.locked))
+        object.__setattr__(self, "locked_geos", tuple(str(g) for g in self.locked_geos))
         object.__setattr__(self, "bounds", dict(self.bounds))
         self._validate_numbers()
         self._validate_objective()
@@ -136,22 +143,51 @@ class BudgetScenario:
 # ---------------------------------------------------------------------- problem set-up
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """The scenario resolved against the data (paid channels only, totals over the window)."""
+    """The scenario resolved against the data: the plan's cells and their totals over the window.
 
-    channels: tuple[str, ...]
+    A *cell* is a paid channel in one region, or a channel bought nationally (all regions, in
+    fixed shares); a national fit has one cell per paid channel, in channel order.
+    """
+
+    channels: tuple[str, ...]  # paid channels (P)
     index: np.ndarray  # positions of the paid channels among all channels (sorted)
+    geos: tuple[str, ...]
+    cell_channel: np.ndarray  # (K,) position of each cell's channel among the paid channels
+    cell_geo: np.ndarray  # (K,) the cell's region, -1 for a channel bought nationally
+    unit: np.ndarray  # (K, G) share of one unit of the cell's spend that lands in each region
     dates: pd.DatetimeIndex  # window
     gap: int  # periods between the data and the window
     n: int  # horizon: gap + window + tail
-    current: np.ndarray  # (P,) current totals
-    ratio: np.ndarray  # (P,) activity per unit of spend
+    current: np.ndarray  # (K,) current totals
+    ratio: np.ndarray  # (G, P) activity per unit of spend
     shape: np.ndarray  # (W, P) weekly shape, columns sum to 1
-    fixed: np.ndarray  # (n, C) activity that no plan changes (original units)
-    lower: np.ndarray
-    upper: np.ndarray
-    locked: np.ndarray  # (P,) bool
+    fixed: np.ndarray  # (n, G, C) activity that no plan changes (original units)
+    lower: np.ndarray  # (K,)
+    upper: np.ndarray  # (K,)
+    locked: np.ndarray  # (K,) bool
     budget: float
     tightened: dict[str, float] = field(default_factory=dict)  # channel → cap from identifiability
+
+    @property
+    def cell_onehot(self) -> np.ndarray:
+        """(K, P): which paid channel each cell belongs to."""
+        return np.eye(len(self.channels))[self.cell_channel]
+
+    def channel_totals(self, x: np.ndarray) -> np.ndarray:
+        """Totals per paid channel (P,) of cell totals ``x`` (K,)."""
+        return np.bincount(self.cell_channel, weights=x, minlength=len(self.channels))
+
+    def cells_of(self, channel_totals: np.ndarray) -> np.ndarray:
+        """Cell totals that give ``channel_totals`` (P,), shared like the current plan."""
+        share = _cell_shares(self.cell_channel, self.current, len(self.channels))
+        return channel_totals[self.cell_channel] * share
+
+
+def _cell_shares(cell_channel: np.ndarray, current: np.ndarray, n_channels: int) -> np.ndarray:
+    """Each cell's share of its channel's current spend (equal shares where the channel spent nothing)."""
+    total = np.bincount(cell_channel, weights=current, minlength=n_channels)[cell_channel]
+    n_cells = np.bincount(cell_channel, minlength=n_channels)[cell_channel]
+    return np.where(total > 0, current / np.where(total > 0, total, 1.0), 1.0 / n_cells)
 
 
 def weekly_shape(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -207,19 +243,20 @@ def prepare(
         raise ScenarioError(
             f"Every paid channel is locked ({list_some(paid)}); unlock at least one."
         )
+    unknown = [g for g in sc.locked_geos if g not in design.geos]
+    if unknown:
+        raise ScenarioError(
+            f"Unknown region(s) {list_some(unknown)} in locked_geos; the data has {list_some(design.geos, 50)}."
+        )
     gap, dates = _window(result, sc)
     n_obs, w, n = ds.n_periods, sc.weeks, gap + sc.weeks + 2 * (design.max_lag - 1)
-    spend, act = ds.data["spend"].values, ds.data["activity"].values
+    spend, act = ds.data["spend"].values, ds.data["activity"].values  # (T, G, C)
     ref = slice(n_obs - w, n_obs)  # the last `weeks` periods
     season = np.arange(n_obs + gap, n_obs + gap + w) - round(ds.periods_per_year)
     seasonal = season[0] >= 0 and season[-1] < n_obs
-    shape_all = weekly_shape(act[season] if seasonal else act[ref], act[ref])  # (W, C)
+    act_nat = act.sum(axis=1)
+    shape_all = weekly_shape(act_nat[season] if seasonal else act_nat[ref], act_nat[ref])  # (W, C)
     idx = np.array([design.index(c) for c in paid])
-    current = spend[ref][:, idx].sum(axis=0)
-    ratio = np.ones(len(paid))  # activity per unit of spend: the reference weeks, else all data
-    for rows in (slice(None), ref):
-        s, a = spend[rows][:, idx].sum(axis=0), act[rows][:, idx].sum(axis=0)
-        ratio = np.where(s > 0, a / np.where(s > 0, s, 1.0), ratio)
     shape = shape_all[:, idx]
     if sc.flighting is not None:
         vals = sc.flighting.to_numpy(dtype=float)
@@ -227,27 +264,36 @@ def prepare(
             msg = f"flighting has {len(vals)} rows; need one per period of the window ({w}), finite and >= 0."
             raise ScenarioError(msg)
         shape[:, [paid.index(str(c)) for c in sc.flighting]] = weekly_shape(vals, vals)
+    ratio = _ratio(spend[:, :, idx], act[:, :, idx], ref)
+    cells = _cells(ds, design, paid, idx, spend[ref][:, :, idx].sum(axis=0))
+    cell_channel, cell_geo, unit, current = cells
     # activity no plan changes: paid during the gap at the current weekly level, owned at
     # their recent level (seasonal shape inside the window); earned is predicted
-    level = act[ref].sum(axis=0)
-    fixed = np.zeros((n, ds.n_channels))
+    level = act[ref].sum(axis=0)  # (G, C)
+    fixed = np.zeros((n, design.n_geos, ds.n_channels))
     for j, media in enumerate(design.media):
         if media == "paid":
-            fixed[:gap, j] = level[j] / w
+            fixed[:gap, :, j] = level[:, j] / w
         elif media == "owned":
-            fixed[:, j] = level[j] / w
-            fixed[gap : gap + w, j] = level[j] * shape_all[:, j]
+            fixed[:, :, j] = level[:, j] / w
+            fixed[gap : gap + w, :, j] = level[:, j] * shape_all[:, j, None]
+    channel_current = np.bincount(cell_channel, weights=current, minlength=len(paid))
     tight: dict[str, tuple[float, float]] = {}
     caps: dict[str, float] = {}  # channel → the relative bound identifiability imposed
     if ident is not None and sc.identifiability:
         classes = ident.classes
         for ch, b in budget_bounds(
-            ident, dict(zip(paid, current, strict=True)), sc.max_change
+            ident, dict(zip(paid, channel_current, strict=True)), sc.max_change
         ).items():
             if ch not in sc.bounds and ch not in sc.locked:
                 tight[ch] = b
                 caps[ch] = min(MAX_CHANGE[classes[ch]] or sc.max_change, sc.max_change)
-    lower, upper = _bounds(sc, paid, current, tight)
+    lo_ch, hi_ch = _bounds(sc, paid, channel_current, tight)
+    share = _cell_shares(cell_channel, current, len(paid))
+    lower, upper = lo_ch[cell_channel] * share, hi_ch[cell_channel] * share
+    locked = np.array([paid[c] in sc.locked for c in cell_channel])
+    locked |= np.array([g >= 0 and design.geos[g] in sc.locked_geos for g in cell_geo])
+    lower[locked] = upper[locked] = current[locked]
     budget = float(current.sum()) if sc.budget is None else float(sc.budget)
     if budget <= 0:
         raise ScenarioError(
@@ -272,10 +318,42 @@ def prepare(
             f"window they allow a total {allowed} ({lo_sum:,.0f}..{hi_sum:,.0f}). Change the budget, widen "
             f"max_change (now {sc.max_change}) or set per-channel bounds.{held}"
         )
-    locked = np.array([c in sc.locked for c in paid])
     return Problem(
-        paid, idx, dates, gap, n, current, ratio, shape, fixed, lower, upper, locked, budget, caps
-    )
+        paid, idx, design.geos, cell_channel, cell_geo, unit, dates, gap, n, current, ratio, shape,
+        fixed, lower, upper, locked, budget, caps,
+    )  # fmt: skip
+
+
+def _ratio(spend: np.ndarray, act: np.ndarray, ref: slice) -> np.ndarray:
+    """Activity per unit of spend (G, P): the reference weeks, else all data, else 1."""
+    ratio = np.ones(spend.shape[1:])
+    for rows in (slice(None), ref):
+        s, a = spend[rows].sum(axis=0), act[rows].sum(axis=0)
+        ratio = np.where(s > 0, a / np.where(s > 0, s, 1.0), ratio)
+    return ratio
+
+
+def _cells(
+    ds: Any, design: Any, paid: tuple[str, ...], idx: np.ndarray, ref_spend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(cell channel, cell region, unit (K, G), current totals (K,)) of the plan's cells.
+
+    ``ref_spend`` is each region's spend on each paid channel over the reference weeks (G, P).
+    """
+    level = dict(zip(ds.channels, (str(v) for v in ds.data["level"].values), strict=True)) \
+        if "level" in ds.data.coords else {}
+    n_geo = design.n_geos
+    cells: list[tuple[int, int, np.ndarray, float]] = []
+    for p, ch in enumerate(paid):
+        spent = ref_spend[:, p]
+        if n_geo == 1 or level.get(ch) == "national":
+            total = spent.sum()
+            share = spent / total if total > 0 else design.geo_weight
+            cells.append((p, -1, share, total))
+            continue
+        cells.extend((p, g, np.eye(n_geo)[g], spent[g]) for g in range(n_geo))
+    channel, geo, unit, current = zip(*cells, strict=True)
+    return np.array(channel), np.array(geo), np.array(unit), np.array(current, dtype=float)
 
 
 def held_text(caps: Mapping[str, float]) -> str:

@@ -174,7 +174,7 @@ def current_spend(result: FitResult, scenario: BudgetScenario | None = None) -> 
     """
     prob = prepare(result, scenario or BudgetScenario())
     index = pd.Index(prob.channels, name="channel")
-    return pd.Series(prob.current, index=index, name="current_spend")
+    return pd.Series(prob.channel_totals(prob.current), index=index, name="current_spend")
 
 
 def optimize_budget(
@@ -264,7 +264,7 @@ def evaluate_plan(
     t0 = time.perf_counter()
     ident, notes = _identify(result, sc, ident)
     prob = prepare(result, sc, ident)
-    x, shape = prob.current.copy(), prob.shape.copy()
+    totals, shape = prob.channel_totals(prob.current), prob.shape.copy()
     check_channels([str(c) for c in plan], prob.channels, "the plan (paid channels)")
     if isinstance(plan, pd.DataFrame):
         if len(plan) != len(prob.dates):
@@ -272,10 +272,10 @@ def evaluate_plan(
             raise ScenarioError(msg)
         vals = plan.to_numpy(dtype=float)
         cols = [prob.channels.index(str(c)) for c in plan.columns]
-        x[cols], shape[:, cols] = vals.sum(axis=0), weekly_shape(np.abs(vals), prob.shape[:, cols])
+        totals[cols], shape[:, cols] = vals.sum(axis=0), weekly_shape(np.abs(vals), prob.shape[:, cols])
     else:
         vals = np.array([float(v) for v in plan.values()])
-        x[[prob.channels.index(c) for c in plan]] = vals
+        totals[[prob.channels.index(c) for c in plan]] = vals
     if (vals < 0).any() or not np.isfinite(vals).all():
         raise ScenarioError(
             "Planned spend must be finite and >= 0 (in every period of a weekly plan)."
@@ -288,5 +288,5 @@ def evaluate_plan(
         "seconds": time.perf_counter() - t0,
         "notes": notes,
     }
-    shapes, plans = (prob.shape, shape), (prob.current, x)
+    shapes, plans = (prob.shape, shape), (prob.current, prob.cells_of(totals))
     return build_allocation(result, sc, prob, resp, shapes, plans, solver, "what-if", ident)

@@ -15,39 +15,45 @@ from mmm.model.transforms.base import Prior, Transform
 
 
 def lag_matrix(x: np.ndarray, max_lag: int, history: np.ndarray | None = None) -> np.ndarray:
-    """Lag tensor of ``x`` (periods, channels) → (periods, channels, max_lag).
+    """Lag tensor of ``x`` (periods, …) → (periods, …, max_lag): ``out[t, …, l] = x[t - l, …]``.
 
-    ``history`` (earlier periods, channels) supplies carry-over from before the window;
+    ``history`` (earlier periods, …) supplies carry-over from before the window;
     without it the series starts from zero.
 
     >>> lag_matrix(np.array([[1.0], [2.0], [3.0]]), 2)[:, 0, :].tolist()
     [[1.0, 0.0], [2.0, 1.0], [3.0, 2.0]]
     """
     x = np.asarray(x, dtype=float)
-    t, c = x.shape
+    t, rest = x.shape[0], x.shape[1:]
     pad = (
-        np.zeros((max_lag - 1, c))
+        np.zeros((max_lag - 1, *rest))
         if history is None
-        else np.asarray(history, dtype=float)[-(max_lag - 1) :]
+        else np.asarray(history, dtype=float)[len(history) - (max_lag - 1) :]
+        if max_lag > 1
+        else np.zeros((0, *rest))
     )
     if len(pad) < max_lag - 1:
-        pad = np.vstack([np.zeros((max_lag - 1 - len(pad), c)), pad])
-    full = np.vstack([pad, x]) if max_lag > 1 else x
-    out = np.empty((t, c, max_lag))
+        pad = np.concatenate([np.zeros((max_lag - 1 - len(pad), *rest)), pad])
+    full = np.concatenate([pad, x]) if max_lag > 1 else x
+    out = np.empty((t, *rest, max_lag))
     for lag in range(max_lag):
-        out[:, :, lag] = full[max_lag - 1 - lag : max_lag - 1 - lag + t]
+        out[..., lag] = full[max_lag - 1 - lag : max_lag - 1 - lag + t]
     return out
 
 
 def convolve(xp: Any, lagged: Any, weights: Any) -> Any:
-    """Apply weights (..., channel, lag) to a lag tensor (period, channel, lag) → (..., period, channel).
+    """Apply weights (..., channel, lag) to a lag tensor (period, [geo,] channel, lag).
 
-    In NumPy a contraction (``einsum``), 4× faster than the product and sum the graph uses: it
-    never builds the (sample, period, channel, lag) intermediate. The two agree to rounding.
+    Returns (..., period, [geo,] channel): the weights broadcast over every data axis of the
+    lag tensor before the channel axis. In NumPy a contraction (``einsum``), 4× faster than the
+    product and sum the graph uses: it never builds the (sample, period, …, lag) intermediate.
+    The two agree to rounding.
     """
-    if xp is np:
-        return np.einsum("tcl,...cl->...tc", lagged, weights)
-    return (lagged * weights[..., None, :, :]).sum(axis=-1)
+    if xp is np and lagged.ndim in (3, 4):
+        axes = "tc" if lagged.ndim == 3 else "tgc"  # period, [geo,] channel
+        return np.einsum(f"{axes}l,...cl->...{axes}", lagged, weights)
+    pad = (Ellipsis, *([None] * (lagged.ndim - 2)), slice(None), slice(None))
+    return (lagged * weights[pad]).sum(axis=-1)
 
 
 class Adstock(Transform):

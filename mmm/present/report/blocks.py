@@ -68,6 +68,8 @@ class Writer:
         self.dir = html_path.parent
         self.stem = html_path.stem
         self.files: dict[str, Path] = {}
+        #: every table written, by key, for the workbook (``<stem>.xlsx``)
+        self.frames: dict[str, pd.DataFrame] = {}
         self._n = 0
 
     def csv(self, key: str, frame: pd.DataFrame) -> str:
@@ -75,6 +77,7 @@ class Writer:
         name = f"{self.stem}_{key}.csv"
         frame.to_csv(self.dir / name, index=False, encoding="utf-8-sig")
         self.files[key] = self.dir / name
+        self.frames[key] = frame
         return name
 
     def table(self, key: str, shown: pd.DataFrame, headers: Mapping[str, str], formats: Mapping[str, Fmt] | None = None,

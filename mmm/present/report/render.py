@@ -1,9 +1,10 @@
-"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript) and CSVs.
+"""Write the report: one self-contained HTML file (inline CSS and SVG, no JavaScript), CSVs, xlsx.
 
 :func:`build` computes every section's data (:mod:`mmm.present.sections`), draws the
 charts (:mod:`mmm.present.plotting`) as inline SVG with text kept as text, fills the Jinja2
 template with autoescaping on (every user string — channel names, titles, brand — is
-escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML.
+escaped), and writes each table as ``<stem>_<table>.csv`` beside the HTML, and all of them
+as sheets of ``<stem>.xlsx``.
 
 The page loads nothing: no script, no web font, no external stylesheet or image, so it
 opens offline and prints to PDF from a browser (one section per page).
@@ -26,6 +27,7 @@ from mmm.present import evidence as EV
 from mmm.present import plotting
 from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.export import write_workbook
 from mmm.present.report.blocks import (
     Block,
     Fmt,
@@ -54,9 +56,15 @@ class _Page:
     """Turns :class:`~mmm.present.sections.ReportData` into sections of blocks."""
 
     def __init__(
-        self, data: S.ReportData, result: FitResult, writer: Writer, currency: str
+        self,
+        data: S.ReportData,
+        result: FitResult,
+        writer: Writer,
+        currency: str,
+        plan_note: str | None = None,
     ) -> None:
         self.d = data
+        self.plan_note = plan_note
         self.res = result
         self.w = writer
         self.cur = currency
@@ -67,6 +75,9 @@ class _Page:
         self.money: Fmt = lambda v: T.money(v, currency)
         self.kfmt: Fmt = self.money if self.revenue else T.number
         self.words = {"kpi": self.kpi, "currency": currency}
+        regional = data.regions is not None
+        self.order = T.SECTION_ORDER_REGIONAL if regional else T.SECTION_ORDER
+        self.titles = T.SECTIONS_REGIONAL if regional else T.SECTIONS
 
     def _cols(self, spec: Mapping[str, str]) -> dict[str, str]:
         return T.columns(spec, **self.words)
@@ -157,7 +168,7 @@ class _Page:
         table = self.w.table("summary_media", shown2, self._cols(T.MEDIA_COLUMNS),
                              {"spend": m, "revenue": self.kfmt, "share": T.pct, "roi": T.ratio}, raw=media)  # fmt: skip
         table.caption = T.MEDIA_TABLE
-        return Section("summary", T.SECTIONS["summary"], [
+        return Section("summary", self.titles["summary"], [
             Block("tiles", items=tiles),
             Block("callout", text=T.fill(T.SUMMARY_PLAN, text=recommendation) if recommendation else T.SUMMARY_NO_PLAN),
             Block("list", items=lines),
@@ -197,7 +208,7 @@ class _Page:
         table = self.w.table(
             "quarter_by_channel", shown, self._cols(T.QUARTER_COLUMNS), fmts, raw=t
         )
-        return Section("quarter", T.SECTIONS["quarter"], [
+        return Section("quarter", self.titles["quarter"], [
             Block("p", text=T.fill(T.QUARTER_INTRO, kpi=self.kpi, label=self.d.quarter.label)),
             self._chart(plotting.draw_quarter, t, self.cur, self.kpi),
             Block("table", table=table),
@@ -216,7 +227,7 @@ class _Page:
             raw=wf,
         )
         weekly = self.w.csv("contributions_over_time", self.d.contributions)
-        return Section("contributions", T.SECTIONS["contributions"], [
+        return Section("contributions", self.titles["contributions"], [
             Block("p", text=T.fill(T.CONTRIB_INTRO, kpi=self.kpi)),
             self._chart(plotting.draw_contributions, self.d.contributions, self.cur, self.kpi, csv=weekly),
             Block("p", text=T.fill(T.WATERFALL_INTRO, kpi=self.kpi, total=self.kfmt(wf["value"].sum()))),
@@ -260,7 +271,7 @@ class _Page:
                                                             details="identifiability_note")))  # fmt: skip
         if ev.available:
             blocks.append(Block("note", text=T.IDENT_ROI_NOTE))
-        return Section("roi", T.SECTIONS["roi"], blocks)
+        return Section("roi", self.titles["roi"], blocks)
 
     def _ident_note(self) -> Block | None:
         """Why there is no identifiability (a MAP fit, or an error), or None when there is."""
@@ -286,7 +297,7 @@ class _Page:
     def earned(self) -> Section:
         src, tot = self.d.earned, self.d.earned_totals
         if src.empty:
-            return Section("earned", T.SECTIONS["earned"], [Block("p", text=T.EARNED_NONE)])
+            return Section("earned", self.titles["earned"], [Block("p", text=T.EARNED_NONE)])
         k = self.kfmt
         shown = src.assign(
             generated_interval=[
@@ -299,7 +310,7 @@ class _Page:
             ],
         )
         fmts = {"generated_mean": T.number, "value_mean": k, "value_per_spend": T.ratio}
-        return Section("earned", T.SECTIONS["earned"], [
+        return Section("earned", self.titles["earned"], [
             Block("p", text=T.fill(T.EARNED_INTRO, kpi=self.kpi)),
             self._chart(plotting.draw_earned, src, self.cur),
             Block("table", table=self.w.table("earned_by_source", shown, self._cols(T.EARNED_COLUMNS), fmts, raw=src)),
@@ -311,7 +322,7 @@ class _Page:
     def curves(self) -> Section:
         curves, marks = self.d.curves, self.d.marks
         if marks.empty:
-            return Section("curves", T.SECTIONS["curves"], [Block("p", text=T.CURVES_NONE)])
+            return Section("curves", self.titles["curves"], [Block("p", text=T.CURVES_NONE)])
         shown = marks.assign(
             mroi_interval=[
                 T.interval(a, b)
@@ -327,7 +338,7 @@ class _Page:
             "spend_recommended": self.money,
             "mroi_recommended": T.ratio,
         }
-        return Section("curves", T.SECTIONS["curves"], [
+        return Section("curves", self.titles["curves"], [
             Block("p", text=T.fill(T.CURVES_INTRO, **self.words)),
             self._chart(plotting.draw_response_curves, curves, marks, self.cur, self.kpi, csv=self.w.csv("response_curves", curves)),
             Block("table", table=self.w.table("marginal_roi", shown, self._cols(T.MROI_COLUMNS), fmts, raw=marks)),
@@ -337,9 +348,11 @@ class _Page:
     def plan(self) -> Section:
         plan = self.d.plan
         if plan is None:
-            return Section("plan", T.SECTIONS["plan"], [Block("callout", text=T.PLAN_NONE)])
+            return Section("plan", self.titles["plan"], [Block("callout", text=T.PLAN_NONE)])
         m, u = self.money, plan.uplift
+        source = [Block("note", text=self.plan_note)] if self.plan_note else []
         blocks = [
+            *source,
             Block(
                 "p",
                 text=T.fill(
@@ -406,7 +419,7 @@ class _Page:
                 Block("p", text=T.fill(T.UPLIFT_INTRO, kpi=self.kpi)),
                 self._chart(plotting.draw_uplift, plan.draws, u, self.cur, self.kpi),
             ]
-        return Section("plan", T.SECTIONS["plan"], blocks)
+        return Section("plan", self.titles["plan"], blocks)
 
     # 8 ------------------------------------------------------------------
     def experiments(self) -> Section:
@@ -414,7 +427,7 @@ class _Page:
         blocks = [Block("p", text=T.fill(T.TESTS_INTRO, roi=T.NUMBER["roi"], kpi=self.kpi, target=T.pct(ev.target)))]  # fmt: skip
         missing = self._ident_note()
         if missing is not None:
-            return Section("experiments", T.SECTIONS["experiments"], [*blocks, missing])
+            return Section("experiments", self.titles["experiments"], [*blocks, missing])
         t = ev.test_table()
         if t.empty:
             blocks.append(Block("callout", text=T.TESTS_NONE))
@@ -435,7 +448,7 @@ class _Page:
         if no_cost:
             blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
         blocks.append(Block("p", text=T.fill(T.TESTS_LOOP, kpi=self.kpi)))
-        return Section("experiments", T.SECTIONS["experiments"], blocks)
+        return Section("experiments", self.titles["experiments"], blocks)
 
     # 9 ------------------------------------------------------------------
     def health(self) -> Section:
@@ -456,7 +469,7 @@ class _Page:
         n_hold = int(self.d.fit["holdout"].sum())
         hold = (T.fill(T.FIT_HOLDOUT, n=n_hold, unit=self.unit[1], mape=T.pct(vals.get("holdout_mape"), digits=1), cover=T.pct(vals.get("holdout_coverage")))
                 if n_hold else T.FIT_NO_HOLDOUT)  # fmt: skip
-        return Section("health", T.SECTIONS["health"], [
+        return Section("health", self.titles["health"], [
             Block("p", text=T.fill(T.HEALTH_INTRO, status=checks.status)),
             Block("table", table=table),
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
@@ -488,7 +501,7 @@ class _Page:
             kind=a["priors"]["kind"].map(T.PRIOR_KINDS),
             source=a["priors"]["source"].map(T.PRIOR_SOURCES),
         )
-        return Section("appendix", T.SECTIONS["appendix"], [
+        return Section("appendix", self.titles["appendix"], [
             Block("h3", text=T.APPENDIX_DATA),
             Block("table", table=self.w.table("appendix_data", data, T.DATA_COLUMNS, raw=a["data"])),
             Block("h3", text=T.APPENDIX_CHANNELS),
@@ -502,9 +515,58 @@ class _Page:
             Block("table", table=self.w.table("appendix_versions", a["versions"], T.VERSION_COLUMNS)),
         ])  # fmt: skip
 
+    def regions(self) -> Section:
+        r = self.d.regions
+        if r is None:
+            return Section(
+                "regions", self.titles.get("regions", "Regions"), [Block("p", text=T.REGIONS_NONE)]
+            )
+        blocks = [Block("p", text=T.fill(T.REGIONS_INTRO, n=len(r.heat) - 1))]
+        national = [c.name for c in self.res.dataset.channel_map.channels if c.level == "national"]
+        if national and r.split in T.REGIONS_SPLIT:
+            blocks.append(
+                Block(
+                    "note",
+                    text=T.fill(
+                        T.REGIONS_SPLIT[r.split], channels=", ".join(national), kpi=self.kpi
+                    ),
+                )
+            )
+        blocks.append(Block("p", text=T.REGIONS_HEAT))
+        blocks.append(self._chart(plotting.draw_roi_by_geo, r.heat))
+        heat = r.heat.reset_index().rename(columns={"index": "geo"})
+        heat = heat.rename(columns={heat.columns[0]: "geo"})
+        headers = {"geo": T.REGIONS_COLUMNS["geo"], **{c: str(c) for c in r.heat.columns}}
+        blocks.append(
+            Block(
+                "table",
+                table=self.w.table(
+                    "roi_by_geo", heat, headers, {c: T.ratio for c in r.heat.columns}, raw=r.roi
+                ),
+            )
+        )
+        if r.plan is not None:
+            m = self.money
+            fmts = {
+                "current_spend": m,
+                "recommended_spend": m,
+                "change": lambda v: T.money(v, self.cur, signed=True),
+                "change_pct": lambda v: T.pct(v, signed=True),
+            }
+            blocks.append(Block("p", text=T.REGIONS_PLAN))
+            blocks.append(
+                Block("table", table=self.w.table("plan_by_geo", r.plan, T.REGIONS_COLUMNS, fmts))
+            )
+        if r.least_known is not None and len(r.least_known):
+            names = T.join_names(list(r.least_known["geo"]))
+            ratio = T.ratio(float(r.least_known["width_ratio"].mean()))
+            blocks.append(Block("note", text=T.fill(T.REGIONS_LEAST, regions=names, ratio=ratio)))
+        return Section("regions", self.titles["regions"], blocks)  # fmt: skip
+
     def all(self) -> list[Section]:
-        """Every section, in the order (and so with the numbers) of :data:`~mmm.present.text.SECTION_ORDER`."""
-        return [getattr(self, key)() for key in T.SECTION_ORDER]
+        """Every section, in the order (and so with the numbers) of :data:`~mmm.present.text.SECTION_ORDER`
+        (:data:`~mmm.present.text.SECTION_ORDER_REGIONAL` for a regional fit)."""
+        return [getattr(self, key)() for key in self.order]
 
 
 def _ident_label(v: Any) -> str:
@@ -560,6 +622,8 @@ def build(
     max_samples: int | None = S.MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    plan_note: str | None = None,
+    xlsx: bool = True,
     diagnostics: Checks | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
@@ -592,6 +656,13 @@ def build(
     experiments : DataFrame, optional
         The recommended lift tests (:func:`mmm.decisions.experiments.experiments`) for the section
         "What to test next quarter"; computed here once from ``identifiability`` when not given.
+    plan_note : str, optional
+        One line at the top of the plan section saying which plan it shows (``mmm report``
+        passes :func:`mmm.present.runs.plan_note`: the plan saved by ``mmm optimize``, or one
+        optimised for the report).
+    xlsx : bool
+        Also write every table to one workbook beside the HTML, ``<stem>.xlsx`` (a sheet per
+        table, units in the headers; :func:`mmm.present.export.write_workbook`).
     diagnostics : Checks, optional
         ``result.diagnostics()`` when already computed (``mmm report`` reads the ones ``mmm fit``
         saved, see :func:`mmm.present.runs.load_derived`); computed here when not given.
@@ -610,7 +681,7 @@ def build(
     with _progress.step("writing the report"):
         return _build(
             result, allocation, out, title, brand, currency, quarter, max_samples,
-            identifiability, experiments, diagnostics,
+            identifiability, experiments, plan_note, xlsx, diagnostics,
         )  # fmt: skip
 
 
@@ -625,6 +696,8 @@ def _build(
     max_samples: int | None,
     identifiability: Identifiability | None,
     experiments: pd.DataFrame | None,
+    plan_note: str | None,
+    xlsx: bool,
     diagnostics: Checks | None,
 ) -> Path:
     path = Path(out)
@@ -639,7 +712,7 @@ def _build(
         result, allocation, quarter, max_samples, identifiability, experiments, diagnostics
     )
     writer = Writer(path)
-    page = _Page(data, result, writer, cur)
+    page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
     q = data.quarter
     ds = result.dataset
@@ -682,6 +755,10 @@ def _build(
     }
     html = _environment().from_string(_resource("templates", "report.html.j2")).render(**context)
     path.write_text(html, encoding="utf-8")
+    if xlsx:
+        write_workbook(
+            writer.frames, path.with_suffix(".xlsx"), currency=cur, kpi_type=cmap.kpi_type
+        )
     return path
 
 
