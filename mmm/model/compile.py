@@ -33,7 +33,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from mmm import _progress
@@ -99,7 +99,9 @@ class CacheUnavailable(RuntimeError):
 COLD_NOTE = "first run on this machine: compiling numerical kernels, about a minute, once"
 
 
-def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
+def compile_for_nutpie(
+    model: Any, var_names: list[str], structure: Hashable | None = None
+) -> tuple[Any, str]:
     """A nutpie ``CompiledPyMCModel`` for ``model``, and how it was obtained.
 
     The second item is ``"cache hit"`` (machine code loaded from disk), ``"compiled, cached"``
@@ -112,6 +114,12 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
     first fit draws exactly what every later fit of it will (:func:`_compile_cached`). Progress
     (and, on a machine that never compiled a model, :data:`COLD_NOTE`) goes to
     :mod:`mmm._progress`.
+
+    ``structure`` (mmm passes :meth:`~mmm.model.design.Design.structure` and the kept names)
+    names the model without building its PyTensor functions: the first compile of a structure
+    records what loading its code needs, and a later model of that structure loads the code
+    directly (:func:`_load_by_structure`), skipping PyTensor's graph rewrites (most of a cache
+    hit's time otherwise).
     """
     import dataclasses
 
@@ -125,7 +133,11 @@ def compile_for_nutpie(model: Any, var_names: list[str]) -> tuple[Any, str]:
         )
         if not reason:
             try:
-                compiled, hit = _compile_cached(model, var_names, centre, step.note)
+                if structure is not None:
+                    compiled = _load_by_structure(model, var_names, structure, centre)
+                    hit = compiled is not None
+                if compiled is None:
+                    compiled, hit = _compile_cached(model, var_names, centre, step.note, structure)
             except CacheUnavailable as exc:
                 reason = str(exc)
                 log.debug("compile cache not used: %s", reason)
@@ -201,7 +213,11 @@ def chain_starts(centre: dict[str, Any], shape_info: Any, n_dim: int) -> Any:
 
 
 def _compile_cached(
-    model: Any, var_names: list[str], centre: dict[str, Any], note: Callable[[str], None]
+    model: Any,
+    var_names: list[str],
+    centre: dict[str, Any],
+    note: Callable[[str], None],
+    structure: Hashable | None = None,
 ) -> tuple[Any, bool]:
     """nutpie's ``CompiledPyMCModel`` with cacheable callbacks, and whether both were loaded.
 
@@ -220,11 +236,14 @@ def _compile_cached(
             CompiledPyMCModel,
             _make_functions,
             _prepare_dims_and_coords,
-            address_as_void_pointer,
+            address_as_void_pointer,  # noqa: F401 - used by _callback_function
             make_user_data,
         )
         from pytensor import config as pt_config
-        from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
+        from pytensor.link.numba.cache import (
+            CACHED_SRC_FUNCTIONS,
+            compile_numba_function_src,  # noqa: F401 - used by _callback_function
+        )
     except ImportError as exc:  # another nutpie / PyTensor layout
         raise CacheUnavailable(f"internals not found ({exc})") from None
     import nutpie
@@ -272,21 +291,7 @@ def _compile_cached(
             for (inner, template, fields), sig in zip(
                 sources, (_logp_signature(numba), _expand_signature(numba)), strict=True
             ):
-                code = template.format(key=key, **fields)
-                name = code.split("(")[0].split()[-1]
-                py_func = compile_numba_function_src(
-                    code,
-                    name,
-                    global_env={
-                        "__name__": __name__,  # numba rebuilds a cached function's env from it
-                        "carray": numba.carray,
-                        "np": np,
-                        "inner": inner,
-                        "as_pointer": address_as_void_pointer,
-                        "record_dtype": user_data.dtype,
-                    },
-                    cache_key=kernel_cache.PREFIX + key,
-                )
+                py_func = _callback_function(template, key, fields, inner, user_data.dtype)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", numba.NumbaWarning)
                     callback, hit = kernel_cache.cached_cfunc(py_func, sig)
@@ -323,7 +328,205 @@ def _compile_cached(
         expand_func=expand_pt,
         reparameterized_names=reparam,
     )
+    if structure is not None:
+        _save_structure(model, var_names, structure, key, compiled, [f for *_, f in sources])
     return compiled, all(hits) and not compiled_now
+
+
+def _callback_function(
+    template: str, key: str, fields: dict[str, Any], inner: Any, record_dtype: Any
+) -> Any:
+    """The Python function of one callback of entry ``key``, registered with PyTensor's cache
+    locator (so numba looks for its machine code in :func:`kernel_cache.cache_dir`)."""
+    import numba
+    import numpy as np
+    from nutpie.compile_pymc import address_as_void_pointer
+    from pytensor.link.numba.cache import compile_numba_function_src
+
+    code = template.format(key=key, **fields)
+    return compile_numba_function_src(
+        code,
+        code.split("(")[0].split()[-1],
+        global_env={
+            "__name__": __name__,  # numba rebuilds a cached function's env from it
+            "carray": numba.carray,
+            "np": np,
+            "inner": inner,
+            "as_pointer": address_as_void_pointer,
+            "record_dtype": record_dtype,
+        },
+        cache_key=kernel_cache.PREFIX + key,
+    )
+
+
+# ---------------------------------------------------------------------- by structure
+#: the model-layer sources whose text keys every structure record (see :func:`_structure_name`)
+_MODEL_SOURCES = "mmm/model"
+
+
+def _structure_name(structure: Hashable, var_names: list[str]) -> str:
+    """The record name of ``structure``: its repr, the kept names and a hash of the model
+    layer's source (a graph changed without a change of ``Design.structure()`` never loads
+    code compiled for the old graph), plus the library and format versions."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1].parent / _MODEL_SOURCES
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return kernel_cache.entry_key(
+        "structure", repr(structure), tuple(var_names), digest.hexdigest()
+    )
+
+
+def _named_shared(model: Any) -> dict[str, Any]:
+    """The model's shared variables (``pm.Data``, mutable dimension lengths) by name; a name
+    two of them share maps to None."""
+    from pytensor.compile.sharedvalue import SharedVariable
+
+    out: dict[str, Any] = {}
+    for var in (*model.named_vars.values(), *model.dim_lengths.values()):
+        if isinstance(var, SharedVariable) and var.name:
+            out[var.name] = var if out.get(var.name, var) is var else None
+    return out
+
+
+def _kept_shape(model: Any, name: str) -> tuple[int, ...] | None:
+    """The shape of kept variable ``name`` from its dims (or its static type), without
+    compiling anything; None when neither says."""
+    var = model[name]
+    dims = model.named_vars_to_dims.get(name)
+    if dims and len(dims) == var.type.ndim and all(d is not None for d in dims):
+        sizes = []
+        for d in dims:
+            length = model.dim_lengths[d]
+            value = (
+                length.get_value()
+                if hasattr(length, "get_value")
+                else getattr(length, "data", None)
+            )
+            if value is None:
+                return None
+            sizes.append(int(value))
+        return tuple(sizes)
+    shape = var.type.shape
+    return tuple(int(n) for n in shape) if all(n is not None for n in shape) else None
+
+
+def _save_structure(
+    model: Any,
+    var_names: list[str],
+    structure: Hashable,
+    key: str,
+    compiled: Any,
+    fields: list[dict[str, Any]],
+) -> None:
+    """Record what :func:`_load_by_structure` needs to load entry ``key`` for ``structure``.
+
+    Nothing is recorded when a shared variable cannot be found again by its name or a kept
+    variable's shape cannot be read without compiling: such models take the full path.
+    """
+    named = _named_shared(model)
+    shared = []
+    for sv, slot in compiled.shared_var_keys.items():
+        if not sv.name or id(named.get(sv.name)) != id(sv):
+            log.debug("no structure record: shared variable %r is not found by name", sv.name)
+            return
+        shared.append((slot, sv.name, sv.type.ndim, sv.type.dtype))
+    names, slices, shapes = compiled.shape_info
+    for n, sl, shape in zip(names, slices, shapes, strict=True):
+        if sl.start >= compiled.n_dim and _kept_shape(model, n) != tuple(shape):
+            log.debug("no structure record: the shape of %r is not known before compiling", n)
+            return
+    record = {
+        "entry": key,
+        "n_dim": compiled.n_dim,
+        "n_expanded": compiled.n_expanded,
+        "shape_info": (list(names), list(slices), [tuple(s) for s in shapes]),
+        "reparam": list(compiled.reparameterized_names),
+        "shared": shared,
+        "fields": fields,
+    }
+    kernel_cache.save_record(_structure_name(structure, var_names), record)
+
+
+def _load_by_structure(
+    model: Any, var_names: list[str], structure: Hashable, centre: dict[str, Any]
+) -> Any:
+    """nutpie's ``CompiledPyMCModel`` for ``model`` loaded by its structure, or None.
+
+    None (the caller takes the full path) when no record exists, the record does not fit this
+    model (a shared variable, a parameter's or a kept variable's shape differs) or the
+    callbacks' machine code is no longer on disk. The callbacks are the ones the full path
+    loads, so the draws are the same either way.
+    """
+    import numba
+    import numpy as np
+    from nutpie.compile_pymc import (
+        CompiledPyMCModel,
+        _prepare_dims_and_coords,
+        make_user_data,
+    )
+
+    record = kernel_cache.load_record(_structure_name(structure, var_names))
+    if record is None:
+        return None
+    named = _named_shared(model)
+    shared_vars: dict[Any, str] = {}
+    for slot, name, ndim, dtype in record["shared"]:
+        var = named.get(name)
+        if var is None or var.type.ndim != ndim or var.type.dtype != dtype:
+            log.debug("structure record does not fit: shared variable %r", name)
+            return None
+        shared_vars[var] = slot
+    n_dim = record["n_dim"]
+    names, slices, shapes = record["shape_info"]
+    free = {n: s for n, sl, s in zip(names, slices, shapes, strict=True) if sl.stop <= n_dim}
+    kept = {n: s for n, sl, s in zip(names, slices, shapes, strict=True) if sl.start >= n_dim}
+    if set(free) != set(centre) or any(np.shape(centre[n]) != s for n, s in free.items()):
+        log.debug("structure record does not fit: the parameters differ")
+        return None
+    if any(_kept_shape(model, n) != s for n, s in kept.items()):
+        log.debug("structure record does not fit: a kept variable's shape differs")
+        return None
+    shared_data = {slot: _frozen_copy(np, var.get_value()) for var, slot in shared_vars.items()}
+    user_data = make_user_data(shared_vars, shared_data)
+    key = record["entry"]
+    callbacks = []
+    with kernel_cache.entry_lock(key):
+        for template, fields, sig in zip(
+            (_LOGP_SRC, _EXPAND_SRC),
+            record["fields"],
+            (_logp_signature(numba), _expand_signature(numba)),
+            strict=True,
+        ):
+            # the machine code is loaded, never compiled here: the inner function is not needed
+            py_func = _callback_function(template, key, fields, None, user_data.dtype)
+            callback = kernel_cache.load_cfunc(py_func, sig)
+            if callback is None:
+                log.debug("structure record found, its machine code is not: full path")
+                return None
+            callbacks.append(callback)
+    shape_info = (names, slices, shapes)
+    dims, coords = _prepare_dims_and_coords(model, shape_info, record["reparam"])
+    return CompiledPyMCModel(
+        _n_dim=n_dim,
+        dims=dims,
+        _coords=coords,
+        _shapes={name: tuple(shape) for name, shape in zip(names, shapes, strict=True)},
+        compiled_logp_func=callbacks[0],
+        compiled_expand_func=callbacks[1],
+        initial_point_func=lambda seed=None: centre,
+        shared_data=shared_data,
+        shared_var_keys=shared_vars,
+        user_data=user_data,
+        n_expanded=record["n_expanded"],
+        shape_info=shape_info,
+        logp_func=None,  # the PyTensor functions are what this path avoids building
+        expand_func=None,
+        reparameterized_names=record["reparam"],
+    )
 
 
 #: compile new models in a forked child process (see :func:`_compile_cached`); where fork is

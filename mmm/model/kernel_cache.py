@@ -125,6 +125,64 @@ def cached_cfunc(py_func: Any, sig: Any) -> tuple[Any, bool]:
     return (reloaded if reloaded._cache_hits else callback), False
 
 
+def load_cfunc(py_func: Any, sig: Any) -> Any:
+    """The callback of ``py_func`` loaded from the cache, or None when it is not there.
+
+    Never compiles (``py_func`` may lack what compiling needs; see :func:`cached_cfunc` for
+    the registration and the lock it expects).
+    """
+    from numba.core import sigutils
+    from numba.core.ccallback import CFunc
+
+    class _NotCached(Exception):
+        pass
+
+    def refuse() -> Any:
+        raise _NotCached
+
+    callback = CFunc(py_func, sigutils.normalize_signature(sig), locals={}, options={})
+    callback._cache = _checked_cache(py_func)  # type: ignore[attr-defined]
+    callback._compile_uncached = refuse  # type: ignore[attr-defined]
+    try:
+        callback.compile()
+    except _NotCached:
+        return None
+    return callback
+
+
+#: start of the file name of a structure record (see :func:`save_record`)
+RECORD_PREFIX = PREFIX + "record_"
+
+
+def save_record(name: str, record: Any) -> None:
+    """Save ``record`` (picklable) as ``name``: sealed with a checksum, written atomically."""
+    path = cache_dir() / f"{RECORD_PREFIX}{name}.pkl"
+    tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
+    tmp.write_bytes(_sealed(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)))
+    os.replace(tmp, path)
+
+
+def load_record(name: str) -> Any:
+    """The record saved as ``name``, or None when there is none; a damaged one is reported
+    with a :class:`~mmm.exceptions.CompileCacheWarning`, deleted and read as None."""
+    path = cache_dir() / f"{RECORD_PREFIX}{name}.pkl"
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return pickle.loads(_unsealed(blob, str(path)))
+    except Exception as exc:  # noqa: BLE001 - any unreadable record: drop it, compile again
+        warnings.warn(
+            f"compiled-model cache record {path.name} is corrupted ({type(exc).__name__}: "
+            f"{exc}); deleting it and compiling again",
+            CompileCacheWarning,
+            stacklevel=2,
+        )
+        path.unlink(missing_ok=True)
+        return None
+
+
 # ---------------------------------------------------------------------- checked numba cache
 class _CorruptEntry(Exception):
     pass

@@ -61,7 +61,7 @@ def compile_model(model: Any, keep: list[str], key: Any = None) -> tuple[Any, st
         return dataclasses.replace(
             compiled, initial_point_func=starts
         ), "reused (same structure, this process)"
-    compiled, how = compile_for_nutpie(model, keep)
+    compiled, how = compile_for_nutpie(model, keep, key)
     if key is not None:
         _COMPILED[key] = compiled
     return compiled, how

@@ -360,3 +360,120 @@ def test_a_lock_held_too_long_falls_back(monkeypatch: pytest.MonkeyPatch) -> Non
         compiled, how = compile_for_nutpie(model, keep)
     assert how.startswith("compiled, not cached: CacheBusy: another process has been compiling")
     assert compiled.n_dim == 2
+
+
+# ---------------------------------------------------------------------- by structure
+def _refuse_full_path(*args: object) -> None:
+    raise model_compile.CacheUnavailable("the full path was taken")
+
+
+def _record_path(structure: object, keep: list[str]):  # type: ignore[no-untyped-def]
+    name = model_compile._structure_name(structure, keep)  # type: ignore[arg-type]
+    return kernel_cache.cache_dir() / f"{kernel_cache.RECORD_PREFIX}{name}.pkl"
+
+
+def test_a_known_structure_loads_its_code_without_building_the_model_functions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Other data (values and length) of a recorded structure: loaded without PyTensor's
+    functions, right log-density; a kept variable whose shape follows the data does not fit."""
+    structure = ("toy regression", _new_model_constant())
+    keep = ["b", "a", "sigma"]
+    first, _ = _data_model(40, seed=0)
+    compiled, how = compile_for_nutpie(first, keep, structure)  # the full path records it
+    assert how in {"cache hit", "compiled, cached"}
+    assert _record_path(structure, keep).exists()
+
+    monkeypatch.setattr(model_compile, "_compile_cached", _refuse_full_path)
+    longer, _ = _data_model(67, seed=5)
+    again, how = compile_for_nutpie(longer, keep, structure)
+    assert how == "cache hit"
+    assert again.logp_func is None  # no PyTensor function was built
+    _check_logp(longer, again)
+    trace = __import__("nutpie").sample(again, draws=30, tune=30, chains=1, progress_bar=False)
+    assert trace.posterior["a"].shape == (1, 30, 3)
+
+    monkeypatch.undo()
+    with_mu = [*keep, "mu"]  # mu is (date,): its length is the data's
+    compile_for_nutpie(first, with_mu, structure)
+    monkeypatch.setattr(model_compile, "_compile_cached", _refuse_full_path)
+    assert compile_for_nutpie(_data_model(40, seed=9)[0], with_mu, structure)[1] == "cache hit"
+    _, how = compile_for_nutpie(longer, with_mu, structure)
+    assert how == "compiled, not cached: the full path was taken"
+
+
+def test_a_corrupted_structure_record_is_dropped_with_a_warning() -> None:
+    from mmm.exceptions import CompileCacheWarning
+
+    structure = ("toy regression", _new_model_constant())
+    keep = ["b", "a", "sigma"]
+    model, _ = _data_model(30, seed=0)
+    compile_for_nutpie(model, keep, structure)
+    path = _record_path(structure, keep)
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.warns(CompileCacheWarning, match="record.*corrupted"):
+        again, how = compile_for_nutpie(model, keep, structure)
+    assert how == "cache hit"  # by the full path, which records the structure again
+    _check_logp(model, again)
+    assert kernel_cache.load_record(path.stem.removeprefix(kernel_cache.RECORD_PREFIX))
+
+
+_NEW_DATA_SCRIPT = """
+import hashlib, sys, warnings
+warnings.simplefilter("ignore")
+from tests._fits import small_brand
+from mmm.analysis.fit import MediaMixModel
+from mmm.data.load import from_dataframe
+from mmm.model import compile as model_compile, sample
+from mmm.model.spec import ModelSpec
+
+def refuse(*args):
+    raise model_compile.CacheUnavailable("the full path was taken")
+
+model_compile._compile_cached = refuse  # only the structure's record may serve these fits
+brand = small_brand()
+for weeks, seed in ((None, 1), (100, 2)):
+    data = brand.data if weeks is None else brand.data.head(weeks)
+    spec = ModelSpec(chains=2, draws=60, tune=60, seed=seed, progress=False)
+    result = MediaMixModel(spec).fit(from_dataframe(data, brand.channel_map))
+    post = result.posterior
+    digest = hashlib.sha256(b"".join(post[v].values.tobytes() for v in sorted(post.data_vars)))
+    print(result.info["compile"] + "|" + digest.hexdigest())
+    sample._COMPILED.clear()  # the next fit as a new process would do it: from disk
+"""
+
+
+def test_new_data_of_a_compiled_structure_is_a_cache_hit_in_a_new_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the structure key is for: other weeks of data (four fewer here), another seed, in a
+    fresh process, loads the compiled model; the same data and seed draw the same numbers.
+    (Fewer weeks may also drop a holiday the window lacks: that is another structure.)"""
+    import hashlib
+    import subprocess
+    import sys
+    import warnings
+    from pathlib import Path
+
+    from mmm.model import sample
+
+    monkeypatch.setattr(sample, "_COMPILED", {})  # this process compiles or loads it from disk
+    brand = small_brand()
+    spec = ModelSpec(chains=2, draws=60, tune=60, seed=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = MediaMixModel(spec).fit(from_dataframe(brand.data, brand.channel_map))
+    assert result.info["compile"] in {"cache hit", "compiled, cached"}
+    post = result.posterior
+    digest = hashlib.sha256(b"".join(post[v].values.tobytes() for v in sorted(post.data_vars)))
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", _NEW_DATA_SCRIPT], cwd=root, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    same, fewer = (line.split("|") for line in out.stdout.strip().splitlines()[-2:])
+    assert same == ["cache hit", digest.hexdigest()]  # loaded, and the very same draws
+    assert fewer[0] == "cache hit"  # other data of the same structure
