@@ -75,8 +75,10 @@ def main() -> None:
     for name, kw in plan:
         rows.append((name, run(beta, draws=args.draws, **kw)))
         r = rows[-1][1]
-        print(f"{name:<22} {r['compile']:<32} periods {r['periods']:>3}  compile {r['compile_s']:6.2f} s"
-              f"  sample {r['sample_s']:6.2f} s  process {r['wall_s']:6.2f} s  posterior {r['posterior']}")
+        print(
+            f"{name:<22} {r['compile']:<32} periods {r['periods']:>3}  compile {r['compile_s']:6.2f} s"
+            f"  sample {r['sample_s']:6.2f} s  process {r['wall_s']:6.2f} s  posterior {r['posterior']}"
+        )
     first = rows[0][1]["compile_s"]
     print("\ncompile time / run 1's (new structure, compiled and saved):")
     for name, r in rows[1:]:
