@@ -78,8 +78,9 @@ def test_report_says_what_it_does_on_stderr_and_reuses_what_fit_derived(
     capsys.readouterr()
     assert main(["report", str(run_dir), "--out", str(run_dir / "again.html")]) == 0
     printed = capsys.readouterr()
-    assert printed.out.splitlines()[-1] == f"wrote {run_dir / 'again.html'}"
-    assert all(line.startswith("wrote ") for line in printed.out.splitlines())
+    wrote = f"wrote {run_dir / 'again.html'} and {run_dir / 'again.xlsx'}"
+    assert printed.out.splitlines()[-1] == wrote
+    assert all(line.startswith(("plan: ", "wrote ")) for line in printed.out.splitlines())
     assert "mmm: writing the report …" in printed.err
     assert "mmm: writing the report: (" in printed.err
 

@@ -360,10 +360,6 @@ def _callback_function(
 
 
 # ---------------------------------------------------------------------- by structure
-#: the model-layer sources whose text keys every structure record (see :func:`_structure_name`)
-_MODEL_SOURCES = "mmm/model"
-
-
 def _structure_name(structure: Hashable, var_names: list[str]) -> str:
     """The record name of ``structure``: its repr, the kept names and a hash of the model
     layer's source (a graph changed without a change of ``Design.structure()`` never loads
@@ -371,7 +367,7 @@ def _structure_name(structure: Hashable, var_names: list[str]) -> str:
     import hashlib
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1].parent / _MODEL_SOURCES
+    root = Path(__file__).resolve().parent  # mmm/model
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
