@@ -125,7 +125,12 @@ def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
         metavar="N",
         help="last N periods kept out of the fit to test forecasts (default 8)",
     )
-    p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
+    p.add_argument(
+        "--lift-tests",
+        metavar="FILE",
+        help="experiments that calibrate the fit: a CSV with channel,start,end,lift,se and change "
+        "(-1.0 = went dark) or spend_change (currency), or a TOML file of [[lift_tests]] tables",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 

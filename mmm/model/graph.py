@@ -21,8 +21,14 @@ from typing import Any
 import numpy as np
 
 from mmm.exceptions import ConfigError, check_channels
+from mmm.model.calibration import (
+    check_geo,
+    first_period,
+    input_change,
+    lift_window,
+)
 from mmm.model.design import Design
-from mmm.model.forward import baseline, earned_effect, pick, saturated_media
+from mmm.model.forward import baseline, change_effect, earned_effect, pick, saturated_media
 
 #: sharpness of the smooth floor that keeps the KPI mean positive inside the log
 SOFT_FLOOR = 50.0
@@ -181,20 +187,35 @@ def _lift_likelihoods(
     beta: Any,
     generated: dict[str, Any],
 ) -> None:
-    """Lift tests as a likelihood on the modelled incremental KPI over each test window."""
+    """Lift tests as normal observations of the incremental KPI the model implies for each.
+
+    ``kind="counterfactual"``: KPI with the test's spend change minus KPI as in the data,
+    from the test's first period to the end of the data (window plus carry-over tail, earned
+    path included): :func:`mmm.model.forward.change_effect` on
+    :func:`mmm.model.calibration.input_change`. ``kind="contribution"``: the channel's
+    contribution over the window (direct plus through earned media).
+    """
+    model = pm.modelcontext(None)
+    p = {**params, "beta": beta, **{f"{e}_gain": model[f"{e}_gain"] for e in generated}}
     for k, test in enumerate(design.spec.lift_tests):
-        ci = design.index(test.channel)
-        window = np.flatnonzero((design.dates >= test.start) & (design.dates <= test.end))
-        effect = media[window, ci].sum()
-        for e, sources in design.earned.items():
-            if test.channel not in sources or e not in generated:
-                continue
-            ei = design.index(e)
-            si = sources.index(test.channel)
-            m_obs = pt.as_tensor(design.x[:, ei])
-            m_cf = pt.maximum(m_obs - generated[e][:, si], 0.0)
-            value = earned_effect(pt, design, params, e, m_obs, m_cf, beta[ei])
-            effect = effect + value[window].sum()
+        if test.kind == "counterfactual":
+            delta = input_change(design, test)
+            gain = change_effect(pt, design, p, test.channel, delta)
+            effect = gain[first_period(design, test) :].sum()
+        else:
+            check_geo(test, ())
+            ci = design.index(test.channel)
+            window = np.flatnonzero(lift_window(design, test))
+            effect = media[window, ci].sum()
+            for e, sources in design.earned.items():
+                if test.channel not in sources or e not in generated:
+                    continue
+                ei = design.index(e)
+                si = sources.index(test.channel)
+                m_obs = pt.as_tensor(design.x[:, ei])
+                m_cf = pt.maximum(m_obs - generated[e][:, si], 0.0)
+                value = earned_effect(pt, design, params, e, m_obs, m_cf, beta[ei])
+                effect = effect + value[window].sum()
         pm.Normal(f"lift_{k}", mu=effect * design.kpi_scale, sigma=test.se, observed=test.lift)
 
 
