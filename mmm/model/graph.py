@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from mmm.exceptions import ConfigError, check_channels
+from mmm.exceptions import ConfigError
 from mmm.model.calibration import (
     check_geo,
+    check_lift_test,
     first_period,
     input_change,
     lift_window,
@@ -220,23 +221,9 @@ def _lift_likelihoods(
 
 
 def check_lift_tests(design: Design) -> None:
-    d0, d1 = design.dates[0], design.dates[-1]
+    """Check every lift test of the spec against the data (:func:`mmm.model.calibration.check_lift_test`)."""
     for test in design.spec.lift_tests:
-        check_channels([test.channel], design.channels, f"the lift test {test.start.date()}..{test.end.date()}")
-        if test.start < d0 or test.end > d1 + (design.dates[1] - design.dates[0]):
-            raise ConfigError(
-                f"Lift test for {test.channel!r} runs {test.start.date()}..{test.end.date()}, outside the data "
-                f"({d0.date()}..{d1.date()}); tests must fall inside the modelled period."
-            )
-        if not (np.isfinite(test.lift) and np.isfinite(test.se)):
-            raise ConfigError(
-                f"Lift test for {test.channel!r} ({test.start.date()}..{test.end.date()}): lift == {test.lift}, "
-                f"se == {test.se}; both must be finite numbers (lift in KPI units, se > 0)."
-            )
-        if not ((design.dates >= test.start) & (design.dates <= test.end)).any():
-            raise ConfigError(
-                f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}."
-            )
+        check_lift_test(design, test)
 
 
 def param_names(model: Any) -> list[str]:
