@@ -1,4 +1,4 @@
-"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``, ``cache``.
+"""The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``, ``cv``, ``cache``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -107,7 +107,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- fit
-def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
+def _add_sampler_args(
+    p: argparse.ArgumentParser, draws: int = 1000, holdout: bool = True
+) -> None:
     p.add_argument("--chains", type=int, default=4, help="MCMC chains (default 4)")
     p.add_argument("--draws", type=int, default=draws, help=f"draws per chain (default {draws})")
     p.add_argument(
@@ -118,13 +120,14 @@ def _add_sampler_args(p: argparse.ArgumentParser, draws: int = 1000) -> None:
     p.add_argument(
         "--method", choices=["mcmc", "map"], default="mcmc", help="map = fast APPROXIMATE preview"
     )
-    p.add_argument(
-        "--holdout",
-        type=int,
-        default=8,
-        metavar="N",
-        help="last N periods kept out of the fit to test forecasts (default 8)",
-    )
+    if holdout:
+        p.add_argument(
+            "--holdout",
+            type=int,
+            default=8,
+            metavar="N",
+            help="last N periods kept out of the fit to test forecasts (default 8)",
+        )
     p.add_argument(
         "--lift-tests",
         metavar="FILE",
@@ -144,7 +147,7 @@ def _spec_from_args(args: argparse.Namespace) -> Any:
         seed=args.seed,
         sampler=args.sampler,
         method=args.method,
-        holdout_periods=args.holdout,
+        holdout_periods=getattr(args, "holdout", 0),
         lift_tests=read_lift_tests(args.lift_tests) if args.lift_tests else (),
         progress=not args.quiet,
     )
@@ -290,10 +293,12 @@ def _add_report(sub: Subparsers) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
     from mmm.present.report import build
     from mmm.present.runs import identify_or_none
 
     result = FitResult.load(args.run)
+    cv = CrossValidation.load(args.run)
     ident = identify_or_none(result)
     allocation = _optimize(result, args, Path(args.run), ident)
     out = Path(args.out) if args.out else Path(args.run) / "report.html"
@@ -306,8 +311,52 @@ def _cmd_report(args: argparse.Namespace) -> int:
         currency=args.currency,
         quarter=args.quarter,
         identifiability=ident,
+        cross_validation=cv,
     )
     print(f"wrote {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- cv
+def _add_cv(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "cv",
+        help="rolling-origin cross-validation: out-of-sample MAPE, interval coverage and ROI "
+        "stability across folds; write DIR/cv.csv (shown by `mmm report` when DIR is the run)",
+        description="Refit the model FOLDS times on the data up to a cut-off and score its "
+        "forecast of the next HORIZON periods (scikit-learn's TimeSeriesSplit). Writes cv.csv "
+        "(one row per fold), cv_roi.csv (each channel's ROI per fold) and cv_stability.csv "
+        "(channels whose ROI swings between folds are flagged). Give the run directory of "
+        "`mmm fit` as --out to show the summary in its report.",
+    )
+    p.add_argument("data", metavar="DATA", help="data file: .csv, .parquet, .xlsx or .xls")
+    p.add_argument("--config", "-c", required=True, metavar="MAP", help="channel map (TOML)")
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="directory to write")
+    p.add_argument("--folds", type=int, default=4, help="training windows (default 4)")
+    p.add_argument(
+        "--horizon", type=int, default=13, help="periods forecast after each (default 13)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="folds fitted at once (default: cores // chains, at least 1)",
+    )
+    _add_sampler_args(p, draws=500, holdout=False)
+    p.set_defaults(func=_cmd_cv)
+
+
+def _cmd_cv(args: argparse.Namespace) -> int:
+    from mmm.analysis.validate import cross_validate
+    from mmm.data.load import load
+
+    ds = load(args.data, args.config)
+    spec = _spec_from_args(args).replace(progress=False)
+    cv = cross_validate(ds, spec, folds=args.folds, horizon=args.horizon, jobs=args.jobs)
+    for p in cv.save(args.out).values():
+        print(f"wrote {p}")
+    print()
+    print(cv)
     return EXIT_OK
 
 
@@ -382,6 +431,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_fit,
     _add_optimize,
     _add_report,
+    _add_cv,
     _add_demo,
     _add_cache,
 ]

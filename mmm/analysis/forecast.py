@@ -13,6 +13,7 @@ from mmm.analysis.attribution import PROB, iter_params, simulate_window, summari
 from mmm.exceptions import DataValidationError, list_some
 from mmm.model.design import fourier_features, holiday_features
 from mmm.model.forward import baseline
+from mmm.model.graph import SOFT_FLOOR
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -96,10 +97,13 @@ def baseline_rows(
     }
 
 
-def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB) -> xr.Dataset:
-    """Expected KPI (currency) for each future period, mean and ``prob`` interval (dims: date).
+def predict_draws(
+    result: FitResult, future: pd.DataFrame
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """Posterior draws of the expected KPI (currency) for future periods: (dates, mu (S, W), media (S, W)).
 
-    Also returns ``media_mean`` (expected media contribution, incl. earned) per period.
+    ``media`` is the expected media contribution per period, earned media included (predicted
+    from its sources: a future frame's earned columns are ignored).
     """
     dates, act, ctrl = future_activity(result, future)
     rows = baseline_rows(result, dates, ctrl)
@@ -116,7 +120,32 @@ def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB) -> xr.D
         m = direct.sum(axis=-1)
         mus.append(b + m)
         media.append(m)
-    da = xr.DataArray(np.concatenate(mus), dims=(SAMPLE, DATE), coords={DATE: dates})
+    return dates, np.concatenate(mus), np.concatenate(media)
+
+
+def predictive_draws(
+    result: FitResult, mu: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """KPI draws (currency) around expected KPI draws ``mu`` (S, W) with each draw's noise ``sigma`` (S,).
+
+    The likelihood of the fit: log-normal around the smoothly floored mean, or normal with sd
+    ``sigma`` × the KPI scale.
+    """
+    design = result.design
+    z = rng.normal(size=mu.shape)
+    if result.spec.likelihood == "lognormal":
+        mu_pos = np.logaddexp(0, SOFT_FLOOR * mu / design.kpi_scale) / SOFT_FLOOR * design.kpi_scale
+        return mu_pos * np.exp(z * sigma[:, None])
+    return mu + z * sigma[:, None] * design.kpi_scale
+
+
+def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB) -> xr.Dataset:
+    """Expected KPI (currency) for each future period, mean and ``prob`` interval (dims: date).
+
+    Also returns ``media_mean`` (expected media contribution, incl. earned) per period.
+    """
+    dates, mu, media = predict_draws(result, future)
+    da = xr.DataArray(mu, dims=(SAMPLE, DATE), coords={DATE: dates})
     out = summarise(da, prob)
-    out["media_mean"] = (DATE, np.concatenate(media).mean(axis=0))
+    out["media_mean"] = (DATE, media.mean(axis=0))
     return out

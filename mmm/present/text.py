@@ -358,6 +358,40 @@ ACCURACY_ROWS = {
     "holdout_periods": "Holdout periods",
 }
 
+CV_TITLE = "Out-of-sample validation"
+CV_INTRO = (
+    "The model was refitted {folds} times, each time on the data up to a cut-off, and asked to "
+    "forecast the next {horizon} {unit} it had not seen (rolling-origin cross-validation). "
+    "Across the folds its forecasts were off by {mape} on average (MAPE), and {coverage} of "
+    "the actual {kpi} fell inside the {prob} predictive interval."
+)
+CV_STABLE = "Every channel's ROI stayed consistent from fold to fold."
+CV_UNSTABLE = (
+    "The ROI of {channels} swung between folds (intervals that do not overlap, or estimates "
+    "that vary by more than half their mean): treat it with care and test it before moving money."
+)
+CV_NONE = (
+    "Out-of-sample validation has not been run for this fit: mmm cv DATA --config MAP --out RUN "
+    "refits the model on earlier data and scores its forecasts of the periods that followed."
+)
+CV_FOLD_COLUMNS = {
+    "fold": "Fold",
+    "train_end": "Fitted up to",
+    "test_start": "Forecast from",
+    "test_end": "Forecast to",
+    "mape": "MAPE",
+    "coverage": "Inside the interval",
+    "convergence": "Fit",
+}
+CV_STABILITY_COLUMNS = {
+    "channel": "Channel",
+    "roi_mean": "ROI (mean over folds)",
+    "roi_min": "Lowest fold",
+    "roi_max": "Highest fold",
+    "unstable": "Swings",
+    "reason": "Why",
+}
+
 # ---------------------------------------------------------------------- 10. appendix
 
 APPENDIX_DATA = "Data"
