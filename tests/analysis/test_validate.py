@@ -47,7 +47,9 @@ def test_autocorrelated_residuals_are_review_with_a_setting_to_change() -> None:
     assert "trend='piecewise'" in dw.recommendation and "fourier_modes" in dw.recommendation
     ModelSpec(trend="piecewise", n_changepoints=6, fourier_modes=3)  # the settings named exist
     dw, _ = residual_checks(np.tile([0.05, -0.05], 60) + white * 0.1)
-    assert dw.status == "REVIEW" and "negatively" in dw.message and "[controls]" in dw.recommendation
+    assert (
+        dw.status == "REVIEW" and "negatively" in dw.message and "[controls]" in dw.recommendation
+    )
 
 
 def test_diagnostics_include_the_residual_checks() -> None:
