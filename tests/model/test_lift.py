@@ -1,5 +1,6 @@
 """Lift tests as experiments (mmm.model.lift), checked against the data (mmm.model.calibration),
-and the counterfactual the model compares them with (mmm.model.forward.change_effect)."""
+and the input change the model's counterfactual is computed on (tests/model/test_forward.py
+checks that counterfactual, mmm.model.forward.change_effect)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytensor
-import pytensor.tensor as pt
 import pytest
 from _fits import small_brand
 
 from mmm.data.load import from_dataframe
 from mmm.exceptions import ConfigError, UnknownChannelError
-from mmm.model import forward as F
 from mmm.model.calibration import check_geo, check_lift_test, input_change
 from mmm.model.design import Design
 from mmm.model.spec import LiftTest, ModelSpec, read_lift_tests
@@ -26,25 +24,6 @@ START, END = "2022-03-07", "2022-05-30"
 def design() -> Design:
     brand = small_brand()
     return Design.build(from_dataframe(brand.data, brand.channel_map), ModelSpec())
-
-
-def _params(design: Design, seed: int, lead: bool = False) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    p: dict[str, np.ndarray] = {}
-    for g in (*design.adstock_groups, *design.saturation_groups):
-        for name in g.transform.params:
-            lo, hi = (0.1, 0.9) if name == "alpha" else (0.3, 2.5)
-            p[g.param_name(name)] = rng.uniform(lo, hi, len(g.channels))
-    p["beta"] = rng.uniform(0.05, 0.5, len(design.channels))
-    for e, sources in design.earned.items():
-        p[f"{e}_gain"] = rng.uniform(0.1, 0.5, len(sources))
-    if lead:  # one posterior sample, plus the baseline in_sample_effects needs
-        p = {k: v[None, :] for k, v in p.items()}
-        p |= {"intercept": np.array([0.5]), "trend_slope": np.array([0.0])}
-        p |= {"season": np.zeros((1, design.fourier.shape[1]))}
-        p |= {"control_coef": np.zeros((1, design.controls.shape[1]))}
-        p |= {"holiday_coef": np.zeros((1, design.holidays.shape[1]))}
-    return p
 
 
 # ---------------------------------------------------------------------- the experiment
@@ -182,36 +161,3 @@ def test_a_change_on_a_window_without_activity_asks_for_spend_change() -> None:
     restore = LiftTest("weibo", d[10], d[14], 1e5, 1e4, spend_change=5e5)
     np.testing.assert_allclose(input_change(design, restore)[10:15].sum() * design.spend_total[
         design.index("weibo")] / design.n_periods, 5e5)  # fmt: skip
-
-
-# ---------------------------------------------------------------------- the counterfactual
-@pytest.mark.parametrize("seed", [0, 1])
-def test_the_counterfactual_agrees_between_graph_and_numpy(design: Design, seed: int) -> None:
-    p = _params(design, seed)
-    delta = input_change(design, LiftTest("weibo", START, END, -1.0, 1.0, change=0.5))
-    sym = {k: pt.vector(k) for k in p}
-    f = pytensor.function(
-        list(sym.values()),
-        F.change_effect(pt, design, sym, "weibo", delta),
-        on_unused_input="ignore",
-    )
-    graph = np.asarray(f(*p.values()))
-    np.testing.assert_allclose(
-        graph, F.change_effect(np, design, p, "weibo", delta), rtol=1e-8, atol=1e-12
-    )
-    assert graph.sum() > 0 and np.allclose(graph[: int(np.argmax(delta != 0))], 0.0)
-
-
-@pytest.mark.parametrize("channel", ["tv", "weibo"])
-def test_going_dark_throughout_loses_the_whole_contribution(design: Design, channel: str) -> None:
-    """Oracle: removing all of a channel's input loses its direct effect and, for a source of
-    earned media, the value of the mentions it generated (attribution's own split)."""
-    p = _params(design, 3, lead=True)
-    for e in design.earned:
-        p |= {f"{e}_organic": np.array([0.5]), f"{e}_drift": np.array([0.0])}
-    eff = F.in_sample_effects(design, p)
-    j = design.index(channel)
-    lost = F.change_effect(np, design, p, channel, -design.x[:, j]).sum() * design.kpi_scale
-    total = (eff.direct[0, :, j] + eff.via_earned[0, :, j]).sum()
-    assert lost == pytest.approx(-total, rel=1e-9)
-    assert (eff.via_earned[0, :, j].sum() > 0) == (channel == "weibo")
