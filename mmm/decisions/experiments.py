@@ -424,14 +424,34 @@ def busiest_window(
     result: FitResult, channel: str, weeks: int, within: int = TYPICAL_PERIODS
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The ``weeks`` consecutive periods among the last ``within`` with the most spend on ``channel``."""
+    return _window(result, channel, weeks, within, "busiest")
+
+
+def typical_window(
+    result: FitResult, channel: str, weeks: int, within: int = TYPICAL_PERIODS
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The ``weeks`` consecutive periods among the last ``within`` whose mean spend on ``channel``
+    is closest to its mean over those ``within`` periods: the spend level :func:`candidate_tests`
+    prices a test at."""
+    return _window(result, channel, weeks, within, "typical")
+
+
+def _window(
+    result: FitResult, channel: str, weeks: int, within: int, how: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     design = result.design
     j = design.index(channel)
     spend = result.dataset.data["spend"].values[:, j].astype(float)
     n = len(spend)
     first = max(0, n - max(within, weeks))
-    sums = [spend[s : s + weeks].sum() for s in range(first, n - weeks + 1)]
-    s = first + int(np.argmax(sums))
+    means = np.array([spend[s : s + weeks].mean() for s in range(first, n - weeks + 1)])
+    pick = np.argmax(means) if how == "busiest" else np.argmin(np.abs(means - spend[first:].mean()))
+    s = first + int(pick)
     return design.dates[s], design.dates[s + weeks - 1]
+
+
+#: where :func:`simulate_recommended_tests` places a test in the data
+PLACEMENTS = {"typical": typical_window, "busiest": busiest_window}
 
 
 def simulate_recommended_tests(
@@ -440,23 +460,31 @@ def simulate_recommended_tests(
     table: pd.DataFrame,
     seed: int = 0,
     noisy: bool = True,
+    relative_se: float | None = None,
+    placement: str = "typical",
 ) -> tuple[LiftTest, ...]:
     """Run the recommended tests of ``table`` on the synthetic brand, inside the data window.
 
-    Lift tests must fall inside the modelled period, so each test is placed on the
-    ``weeks`` periods of the last year where the channel spent most (a test run on
-    spend it did not have would measure nothing); the data's spend series are the
-    business-as-usual spend the test changes (as a :class:`~mmm.model.spec.LiftTest` reads
-    them). Its outcome is the generator's truth (:func:`true_lift`) plus noise of the
-    recommended ``lift_se`` (``noisy=False``: the truth itself, still reported with that
-    standard error).
+    Lift tests must fall inside the modelled period, so each test is placed on ``weeks``
+    periods of the last year: by default where the channel's spend was closest to its typical
+    level (:func:`typical_window`, the level the recommendation priced the test at);
+    ``placement="busiest"`` takes the weeks it spent most (:func:`busiest_window`). The data's
+    spend series are the business-as-usual spend the test changes (as a
+    :class:`~mmm.model.spec.LiftTest` reads them). Its outcome is the generator's truth
+    (:func:`true_lift`) plus normal noise of the recommended ``lift_se`` — or, with
+    ``relative_se``, of that share of the true lift (the precision of a matched-region test,
+    which a national dataset cannot price); ``noisy=False`` reports the truth itself, still
+    with that standard error.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement == {placement!r}; allowed: {', '.join(PLACEMENTS)}.")
     tests = []
     for k, row in enumerate(table.itertuples()):
-        start, end = busiest_window(result, row.channel, int(row.weeks))
-        measured = synthetic_lift(brand, row.channel, start, end, row.change,
-                                  row.lift_se if noisy else 0.0, seed + k)  # fmt: skip
-        tests.append(lift_test(result, row.channel, start, end, row.change, measured, row.lift_se))
+        start, end = PLACEMENTS[placement](result, row.channel, int(row.weeks))
+        truth = true_lift(brand, row.channel, start, end, change=row.change)
+        se = float(row.lift_se) if relative_se is None else relative_se * abs(truth)
+        noise = float(np.random.default_rng(seed + k).normal(0.0, se)) if noisy else 0.0
+        tests.append(lift_test(result, row.channel, start, end, row.change, truth + noise, se))
     return tuple(tests)
 
 

@@ -323,9 +323,12 @@ TESTS_LOOP = (
     "narrowed."
 )
 TESTS_NOTE = (
-    "Design: go dark = pause the channel; +x% = raise its spend by that much, nationally or in "
-    "half of the regions scaled to national. The standard error assumes a control as noisy as "
-    "the test (matched weeks or regions)."
+    "Design: go dark = pause the channel; +x% = raise its spend by that much, on the whole market. "
+    "Run it in weeks of typical spend: the ROI interval after the test assumes that level, and a "
+    "test at unusually high or low spend says less about the channel's average return. Measure "
+    "the {kpi} change over the test weeks and the carry-over weeks after them (measure_weeks in "
+    "the CSV). The standard error assumes a control as noisy as the test (as many comparison "
+    "weeks); matched regions that share most shocks measure more precisely."
 )
 
 # ---------------------------------------------------------------------- 9. health

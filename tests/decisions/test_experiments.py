@@ -173,18 +173,22 @@ def test_synthetic_lift_is_the_generators_truth_over_the_window_and_its_tail() -
         true_lift(b, "weibo", start, end, change=-1.0, geo=["north"])
 
 
-CONFOUNDED, WEAK_CH, LARGE = "search", "douyin", "tv"
+CONFOUNDED, LARGE = "douyin", "tv"
+#: standard error of the simulated outcomes relative to the true lift: a matched-region test's
+#: precision (a national test's, about 30-50% here, is measured in docs/lift_test_cycle.md)
+GEO_SE = 0.15
 
 
 @lru_cache(maxsize=1)
 def _cycle() -> dict[str, Any]:
     """Fit the purpose-built brand, recommend tests, run them (expected outcome), refit.
 
-    Search's true ROI (2.5) is set away from the prior's mean (about 1.5): a prior-dominated
-    posterior is then visibly wrong, which is the case the tests exist for.
+    Douyin is a paid social channel that generates mentions and whose spend tracks the trend
+    and season (corr > 0.9); its true total ROI (3.4) is far from the prior's median (1): a
+    prior-dominated posterior is then visibly wrong, which is the case the tests exist for.
     """
-    brand = generate(seed=5, weeks=156, channels=["tv", "search", "douyin", "wechat_ads"],
-                     confounded=CONFOUNDED, weak=WEAK_CH, roi={"tv": 2.0, "search": 2.5})  # fmt: skip
+    brand = generate(seed=1, weeks=156, channels=["tv", "search", "weibo", "douyin", "mentions"],
+                     confounded=CONFOUNDED, roi={"tv": 2.0, "douyin": 3.0})  # fmt: skip
     ds = from_dataframe(brand.data, brand.channel_map)
     spec = ModelSpec(chains=4, draws=1000, tune=1000, seed=1, progress=False)
     with warnings.catch_warnings():
@@ -192,7 +196,7 @@ def _cycle() -> dict[str, Any]:
         before = MediaMixModel(spec).fit(ds)
         ident = identifiability(before)
         exp = experiments(before, ident)
-        tests = simulate_recommended_tests(before, brand, exp, noisy=False)
+        tests = simulate_recommended_tests(before, brand, exp, noisy=False, relative_se=GEO_SE)
         after = MediaMixModel(spec.replace(lift_tests=tests)).fit(ds)
     return {"brand": brand, "before": before, "after": after, "ident": ident, "exp": exp,
             "tests": tests}  # fmt: skip
@@ -206,37 +210,35 @@ def _roi_draws(result: Any) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_lift_tests_shrink_intervals_and_errors_of_the_tested_channels() -> None:
+def test_lift_tests_calibrate_a_trend_confounded_social_channel() -> None:
+    """fit → recommend → simulate the outcome → refit: the tested channels' intervals narrow and
+    still cover the truth; the confounded channel's error falls from its prior's to <= 10%."""
     c = _cycle()
     truth = c["brand"].truth.set_index("channel")["roi_total"]
     before, after = _roi_draws(c["before"]), _roi_draws(c["after"])
-    for ch in (CONFOUNDED, WEAK_CH):
+    tested = list(c["exp"].channel)
+    assert CONFOUNDED in tested
+    for ch in tested:
         w0 = before[ch].quantile(0.95) - before[ch].quantile(0.05)
-        w1 = after[ch].quantile(0.95) - after[ch].quantile(0.05)
-        mae0 = (before[ch] - truth[ch]).abs().mean()
-        mae1 = (after[ch] - truth[ch]).abs().mean()
-        assert w1 < 0.85 * w0, (ch, w0, w1)
-        # Draws move towards the truth on average (mean absolute error of the ROI draws).
-        # Not "the posterior mean moves closer": these lift tests have 27-400% standard
-        # errors and shrink towards the prior, while the wide before-posterior's mean lands
-        # 0.1-0.35 off by chance, so that comparison passed or failed with the seed.
-        assert mae1 < mae0, (ch, mae0, mae1)
+        lo, hi = after[ch].quantile(0.05), after[ch].quantile(0.95)
+        assert hi - lo < 0.85 * w0, (ch, w0, lo, hi)
+        assert lo <= truth[ch] <= hi, (ch, truth[ch], lo, hi)
+    err0 = abs(before[CONFOUNDED].mean() - truth[CONFOUNDED]) / truth[CONFOUNDED]
+    err1 = abs(after[CONFOUNDED].mean() - truth[CONFOUNDED]) / truth[CONFOUNDED]
+    assert err0 > 0.25 and err1 <= 0.10, (err0, err1)
     # the untested, well identified channel is left about where it was
     tv0, tv1 = before[LARGE].mean(), after[LARGE].mean()
     assert abs(tv1 - tv0) < 0.25 * tv0
 
 
 @pytest.mark.slow
-def test_confounded_and_weak_channels_are_flagged_and_flighted_large_one_is_not() -> None:
+def test_the_confounded_channel_is_flagged_and_the_flighted_large_one_is_not() -> None:
     c = _cycle()
     classes = c["ident"].classes
     assert classes[CONFOUNDED] in (WEAK, PRIOR), str(c["ident"])
-    assert classes[WEAK_CH] in (WEAK, PRIOR), str(c["ident"])
     assert classes[LARGE] == WELL, str(c["ident"])
-    row = c["ident"].row(CONFOUNDED)
-    assert "seasonal" in row.reason or "season" in row.reason
-    assert "below the noise" in c["ident"].row(WEAK_CH).reason
-    assert {CONFOUNDED, WEAK_CH} <= set(c["exp"].channel)
+    assert "season" in c["ident"].row(CONFOUNDED).reason
+    assert all(t.kind == "counterfactual" for t in c["tests"])
 
 
 def _roi_interval(result: Any, channel: str) -> tuple[float, float]:

@@ -429,7 +429,7 @@ class _Page:
             table = self.w.table("experiments", shown, self._cols(T.TESTS_COLUMNS),
                                  {"spend_change": lambda v: T.money(v, self.cur, signed=True), "class": _ident_label},
                                  raw=raw, classes={"class": ident_class}, details="note")  # fmt: skip
-            blocks += [Block("table", table=table), Block("note", text=T.TESTS_NOTE)]
+            blocks += [Block("table", table=table), Block("note", text=T.fill(T.TESTS_NOTE, kpi=self.kpi))]
         no_cost = ev.uncertain_without_cost()
         if no_cost:
             blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
