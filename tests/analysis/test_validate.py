@@ -167,14 +167,14 @@ def _stable_brand() -> Any:
 
 
 def _unstable_brand() -> Any:
-    """TV has no effect until week 65 and a large one after it (ROI 0.05, then 4.0).
+    """TV has no effect until week 65 and a large one after it (ROI 0.05, then 6.0).
 
     Two brands from the same seed share every input, the baseline and the noise; only TV's
     effect differs. Splicing their KPI at week 65 gives one brand whose TV effect changed: the
     first fold (trained on weeks 0-64) sees none, the later ones more and more of it.
     """
     off = generate(seed=11, weeks=104, channels=CV_CHANNELS, roi={"tv": 0.05})
-    on = generate(seed=11, weeks=104, channels=CV_CHANNELS, roi={"tv": 4.0})
+    on = generate(seed=11, weeks=104, channels=CV_CHANNELS, roi={"tv": 6.0})
     data = off.data.copy()
     data.loc[65:, "revenue"] = on.data.loc[65:, "revenue"]
     return data, off.channel_map
