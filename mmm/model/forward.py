@@ -174,6 +174,47 @@ def earned_effect(
     return beta_e[..., None, :] * (full - earned_saturation(xp, design, params, earned, m_cf))
 
 
+def change_effect(
+    xp: Any,
+    design: Design,
+    params: Mapping[str, Any],
+    channel: str,
+    delta: Any,
+    x: Any = None,
+    mentions: Mapping[str, Any] | None = None,
+) -> Any:
+    """KPI change (scaled, (..., period, geo)) of adding ``delta`` to one channel's input.
+
+    The counterfactual of a spend change (a lift test, an experiment's design): the channel's
+    input ``x`` (period, geo; default the design's) and the changed input ``x + delta`` each go
+    through the channel's own carry-over and saturation, times its β; for a source of earned
+    media, the earned activity it generates changes by its gain times the change in its
+    saturated input, and that change is valued through the earned channel's own transforms
+    (:func:`earned_effect`; activity floored at zero). ``params`` holds the transform
+    parameters, ``beta`` (..., geo, channel) and each earned channel's ``{earned}_gain``
+    (..., source); ``mentions`` the earned series (period, geo; default the design's). The
+    PyMC graph passes its data inputs as ``delta``, ``x`` and ``mentions``.
+    """
+    i = design.index(channel)
+    w = channel_weights(xp, design, params, channel)
+    x0 = design.x[:, :, i] if x is None else x
+    x1 = x0 + delta
+    s0 = channel_saturation(xp, design, params, channel, adstock_series(xp, x0, w, design.max_lag))
+    s1 = channel_saturation(xp, design, params, channel, adstock_series(xp, x1, w, design.max_lag))
+    d_sat = s1 - s0
+    beta = params["beta"]
+    out = beta[..., None, :, i] * d_sat
+    for e, sources in design.earned.items():
+        if channel not in sources:
+            continue
+        ei = design.index(e)
+        m0 = design.x[:, :, ei] if mentions is None else mentions[e]
+        gain = params[f"{e}_gain"][..., sources.index(channel), None, None]
+        m1 = xp.maximum(m0 + gain * d_sat, 0.0)
+        out = out + earned_effect(xp, design, params, e, m1, m0, beta[..., :, ei])
+    return out
+
+
 def organic_mentions(params: Mapping[str, np.ndarray], earned: str, t: np.ndarray) -> np.ndarray:
     """Organic (not generated) earned activity at time index ``t`` per sample, (S, len(t), G), scaled."""
     drift = np.exp(params[f"{earned}_drift"][:, None, None] * t[None, :, None])

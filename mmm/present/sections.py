@@ -31,6 +31,7 @@ from mmm.present.regions import RegionData, region_data
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
 PERIODS_PER_QUARTER = {"W": 13, "M": 3}
@@ -646,6 +647,8 @@ class ReportData:
     appendix: dict[str, pd.DataFrame]
     evidence: Evidence = field(default_factory=lambda: Evidence(None))
     regions: RegionData | None = None
+    #: out-of-sample validation of the specification (``mmm cv``), when one was run
+    cross_validation: CrossValidation | None = None
 
 
 def collect(
@@ -656,6 +659,7 @@ def collect(
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
     diagnostics: Checks | None = None,
+    cross_validation: CrossValidation | None = None,
 ) -> ReportData:
     """Compute the data of every section for one report.
 
@@ -672,6 +676,9 @@ def collect(
         Computed here (once) when not given; see :func:`mmm.present.evidence.evidence_data`.
     diagnostics : Checks, optional
         ``result.diagnostics()``, computed here (on every draw) when not given.
+    cross_validation : CrossValidation, optional
+        Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`) shown under model
+        health; the section says how to run one when it is None.
     """
     src = result if isinstance(result, Source) else Source(result, max_samples, diagnostics)
     q = quarter_windows(src, quarter)
@@ -701,4 +708,5 @@ def collect(
         appendix=appendix_tables(src),
         evidence=evidence,
         regions=region_data(src.result, allocation, evidence.ident),
+        cross_validation=cross_validation,
     )

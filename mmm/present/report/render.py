@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mmm._checks import Checks
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
 
 __all__ = ["Block", "Section", "Table", "build", "clean_svg"]
 _Writer = Writer  # the name before the building blocks moved to mmm.present.report.blocks
@@ -443,7 +444,7 @@ class _Page:
             table = self.w.table("experiments", shown, self._cols(T.TESTS_COLUMNS),
                                  {"spend_change": lambda v: T.money(v, self.cur, signed=True), "class": _ident_label},
                                  raw=raw, classes={"class": ident_class}, details="note")  # fmt: skip
-            blocks += [Block("table", table=table), Block("note", text=T.TESTS_NOTE)]
+            blocks += [Block("table", table=table), Block("note", text=T.fill(T.TESTS_NOTE, kpi=self.kpi))]
         no_cost = ev.uncertain_without_cost()
         if no_cost:
             blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
@@ -475,8 +476,33 @@ class _Page:
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
             self._chart(plotting.draw_fit, self.d.fit, self.cur, self.kpi, csv=self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
+            *self._cross_validation(),
             *self._ident_checks(),
         ])  # fmt: skip
+
+    def _cross_validation(self) -> list[Block]:
+        cv = self.d.cross_validation
+        if cv is None:
+            return [Block("h3", text=T.CV_TITLE), Block("p", text=T.CV_NONE)]
+        f = cv.folds
+        intro = T.fill(T.CV_INTRO, folds=len(f), horizon=int(f["n_test"].iloc[0]), unit=self.unit[1],
+                       mape=T.pct(cv.mape, digits=1), coverage=T.pct(cv.coverage), prob=T.pct(cv.prob),
+                       kpi=self.kpi)  # fmt: skip
+        st = cv.stability
+        verdict = (T.fill(T.CV_UNSTABLE, channels=T.join_names(list(cv.unstable))) if cv.unstable
+                   else T.CV_STABLE)  # fmt: skip
+        pcts = {"mape": lambda v: T.pct(v, digits=1), "coverage": T.pct}
+        rois = {c: T.ratio for c in ("roi_mean", "roi_min", "roi_max")}
+        shown = st.assign(unstable=[T.YES if v else T.NO for v in st["unstable"]])
+        return [
+            Block("h3", text=T.CV_TITLE),
+            Block("p", text=intro),
+            Block("table", table=self.w.table("cv_folds", f, T.CV_FOLD_COLUMNS, pcts,
+                                              classes={"convergence": status_class})),
+            Block("p", text=verdict),
+            Block("table", table=self.w.table("cv_stability", shown, T.CV_STABILITY_COLUMNS, rois,
+                                              raw=st)),
+        ]  # fmt: skip
 
     def _ident_checks(self) -> list[Block]:
         ident = self.d.evidence.ident
@@ -625,6 +651,7 @@ def build(
     plan_note: str | None = None,
     xlsx: bool = True,
     diagnostics: Checks | None = None,
+    cross_validation: CrossValidation | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -666,6 +693,9 @@ def build(
     diagnostics : Checks, optional
         ``result.diagnostics()`` when already computed (``mmm report`` reads the ones ``mmm fit``
         saved, see :func:`mmm.present.runs.load_derived`); computed here when not given.
+    cross_validation : CrossValidation, optional
+        Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`, ``mmm cv``), shown
+        under model health; without it the section says how to run one.
 
     Returns
     -------
@@ -681,7 +711,7 @@ def build(
     with _progress.step("writing the report"):
         return _build(
             result, allocation, out, title, brand, currency, quarter, max_samples,
-            identifiability, experiments, plan_note, xlsx, diagnostics,
+            identifiability, experiments, plan_note, xlsx, diagnostics, cross_validation,
         )  # fmt: skip
 
 
@@ -699,6 +729,7 @@ def _build(
     plan_note: str | None,
     xlsx: bool,
     diagnostics: Checks | None,
+    cross_validation: CrossValidation | None,
 ) -> Path:
     path = Path(out)
     if path.is_dir():
@@ -709,8 +740,9 @@ def _build(
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
     data = S.collect(
-        result, allocation, quarter, max_samples, identifiability, experiments, diagnostics
-    )
+        result, allocation, quarter, max_samples, identifiability, experiments, diagnostics,
+        cross_validation,
+    )  # fmt: skip
     writer = Writer(path)
     page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
