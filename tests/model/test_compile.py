@@ -74,7 +74,10 @@ def test_second_compile_of_the_same_model_loads_from_disk() -> None:
 
 
 def test_fit_records_how_it_compiled() -> None:
-    assert small_result().info["compile"] in {"cache hit", "compiled, cached"}
+    """Through the disk cache (or, when an earlier test of this session fitted the same
+    structure, the model this process compiled for it)."""
+    how = small_result().info["compile"]
+    assert how in {"cache hit", "compiled, cached", "reused (same structure, this process)"}
 
 
 def test_env_switch_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
