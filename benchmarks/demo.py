@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/demo.py                       # defaults of `mmm demo`
     .venv/bin/python benchmarks/demo.py -- --draws 1000       # anything after -- goes to `mmm demo`
 
-Runs ``python -m mmm.cli demo --quiet --out DIR`` (load the bundled brand, fit, write the
+Runs ``python -m mmm.cli demo --out DIR`` (load the bundled brand, fit, write the
 run tables, optimise next quarter, write the HTML report) and prints the wall time of each
-stage as the CLI reports it, the fit's own split (graph build / compile / sampling, from
+stage as the CLI reports it on stderr (``mmm: [fit]: (24.1 s)``), the fit's own split
+(graph build / compile / sampling, from
 ``diagnostics.json``), the process total (including Python imports), its peak RSS and the
 size of what it wrote.
 """
@@ -27,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, code_version, dir_bytes, table  # noqa: E402
 
-STAGE = re.compile(r"^\[(\w+)\] done in ([0-9.]+)s")
+STAGE = re.compile(r"^mmm: \[(\w+)\]: \(([0-9.]+) s\)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "demo"
-        cmd = [sys.executable, "-m", "mmm.cli", "demo", "--quiet", "--out", str(out), *extra]
+        cmd = [sys.executable, "-m", "mmm.cli", "demo", "--out", str(out), *extra]
         print(
             f"$ {' '.join(cmd)}   ({code_version()}, {time.strftime('%Y-%m-%d %H:%M')})", flush=True
         )
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return proc.returncode
         stages = {
             m.group(1): float(m.group(2))
-            for ln in proc.stdout.splitlines()
+            for ln in proc.stderr.splitlines()
             if (m := STAGE.match(ln.strip()))
         }
         diag_path = out / "diagnostics.json"

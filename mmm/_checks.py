@@ -32,6 +32,12 @@ class Check:
             "values": dict(self.values),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Check:
+        """The check :meth:`to_dict` wrote (JSON's ``null`` numbers back to NaN)."""
+        values = {k: float("nan") if v is None else v for k, v in d.get("values", {}).items()}
+        return cls(d["name"], d["status"], d["message"], d.get("recommendation", ""), values)
+
 
 @dataclass(frozen=True)
 class Checks:
@@ -82,7 +88,21 @@ class Checks:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "title": self.title,
+            "status": self.status,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Checks:
+        """The checks :meth:`to_dict` wrote (e.g. ``diagnostics.json`` of a run directory).
+
+        >>> c = Checks((Check("rhat", "PASS", "ok", values={"max": 1.0}),), title="Convergence")
+        >>> Checks.from_dict(c.to_dict()) == c
+        True
+        """
+        return cls(tuple(Check.from_dict(c) for c in d["checks"]), d.get("title", "Checks"))
 
     def __str__(self) -> str:
         lines = [f"{self.title}: {self.status}"]

@@ -138,7 +138,16 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         help="experiments that calibrate the fit: a CSV with channel,start,end,lift,se and change "
         "(-1.0 = went dark) or spend_change (currency), or a TOML file of [[lift_tests]] tables",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_quiet(p)
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress (otherwise long steps say what they are doing on stderr)",
+    )
 
 
 def _on_off(value: str) -> bool:
@@ -293,6 +302,7 @@ def _add_optimize(sub: Subparsers) -> None:
     )
     p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
     _add_optimize_args(p)
+    _add_quiet(p)
     p.set_defaults(func=_cmd_optimize)
 
 
@@ -317,9 +327,11 @@ def _optimize(result: Any, args: argparse.Namespace, out: Path, ident: Any = Non
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
+    from mmm.present.runs import load_derived
 
     result = FitResult.load(args.run)
-    allocation = _optimize(result, args, Path(args.run))
+    derived = load_derived(result, args.run)  # None: optimize_budget measures identifiability
+    allocation = _optimize(result, args, Path(args.run), derived and derived.identifiability)
     print()
     print(allocation)
     return EXIT_OK
@@ -349,6 +361,7 @@ def _add_report(sub: Subparsers) -> None:
         "and save the new plan in RUN",
     )
     _add_optimize_args(p, defaults=False)
+    _add_quiet(p)
     p.set_defaults(func=_cmd_report)
 
 
@@ -356,10 +369,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
     from mmm.analysis.validate import CrossValidation
     from mmm.present.report import build
-    from mmm.present.runs import identify_or_none, plan_note, saved_plan
+    from mmm.present.runs import identify_or_none, load_derived, plan_note, saved_plan
 
     run = Path(args.run)
     result = FitResult.load(run)
+    derived = load_derived(result, run)  # what `mmm fit` computed for this very result
     cv = CrossValidation.load(run)
     given = [k for k in OPTIMIZE_DEFAULTS if getattr(args, k) is not None]
     saved = None if args.replan else saved_plan(result, run)
@@ -371,7 +385,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    ident = identify_or_none(result)
+    ident = derived.identifiability if derived else identify_or_none(result)
     if saved is not None:
         allocation, note = saved, plan_note(saved, "saved", run)
     else:
@@ -389,6 +403,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         quarter=args.quarter,
         identifiability=ident,
         plan_note=note,
+        experiments=derived.experiments if derived else None,
+        diagnostics=derived.diagnostics if derived else None,
         cross_validation=cv,
     )
     print(f"wrote {path} and {path.with_suffix('.xlsx')}")
@@ -487,7 +503,7 @@ def _add_demo(sub: Subparsers) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from mmm.data.samples import DEMO, DEMO_REGIONAL, sample_dataset
     from mmm.present.report import build
-    from mmm.present.runs import StageTimer
+    from mmm.present.runs import StageTimer, load_derived
 
     out = Path(args.out or ("reports/demo_regions" if args.regions else "reports/demo"))
     timer = StageTimer()
@@ -496,8 +512,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
     allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))
     print(allocation.headline)
+    derived = load_derived(result, out)  # the diagnostics and tests `fit` just computed
     report = timer.run(
-        "report", lambda: build(result, allocation, out=out / "report.html", identifiability=ident)
+        "report",
+        lambda: build(
+            result,
+            allocation,
+            out=out / "report.html",
+            identifiability=ident,
+            experiments=derived.experiments if derived else None,
+            diagnostics=derived.diagnostics if derived else None,
+        ),
     )
     total = sum(timer.times.values())
     print(f"\nReport: {Path(report).resolve()}  (total {total:.1f}s)")
@@ -609,14 +634,14 @@ def _add_cache(sub: Subparsers) -> None:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from mmm.model import compile as model_compile
+    from mmm.model import kernel_cache
 
     if args.clear:
-        n, size = model_compile.clear_cache()
-        print(f"removed {n} files ({size / 1e6:.1f} MB) from {model_compile.cache_dir()}")
+        n, size = kernel_cache.clear_cache()
+        print(f"removed {n} files ({size / 1e6:.1f} MB) from {kernel_cache.cache_dir()}")
         return EXIT_OK
-    models, size = model_compile.cache_summary()
-    print(f"{model_compile.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
+    models, size = kernel_cache.cache_summary()
+    print(f"{kernel_cache.cache_dir()}: {models} compiled models, {size / 1e6:.1f} MB")
     return EXIT_OK
 
 
@@ -675,8 +700,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    from mmm import _progress
+
     try:
-        return int(func(args))
+        with _progress.quiet(bool(getattr(args, "quiet", False))):
+            return int(func(args))
     except (MMMError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR

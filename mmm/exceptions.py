@@ -76,6 +76,10 @@ class ApproximationWarning(UserWarning):
     """Results come from a fast approximation (MAP or Pathfinder), not full MCMC."""
 
 
+class CompileCacheWarning(UserWarning):
+    """A compiled model on disk was unreadable or corrupted; it was deleted and compiled again."""
+
+
 def list_some(items: Iterable[Any], limit: int = MAX_LISTED) -> str:
     """Format up to ``limit`` offenders, saying how many more there are.
 

@@ -126,3 +126,11 @@ def make_daily() -> Callable[..., pd.DataFrame]:
 @pytest.fixture
 def make_frame() -> Callable[..., pd.DataFrame]:
     return frame
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_figure_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Reports drawn by the tests cache their figures in a temporary folder, not ~/.cache."""
+    import os
+
+    os.environ["MMM_FIGURE_CACHE"] = str(tmp_path_factory.mktemp("figures"))

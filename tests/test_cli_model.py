@@ -66,6 +66,25 @@ def test_optimize_and_report_from_a_run(run_dir: Path) -> None:
     assert "Test &amp; Co" in html and "http://" not in html and "https://" not in html
 
 
+def test_report_says_what_it_does_on_stderr_and_reuses_what_fit_derived(
+    run_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmm.analysis import identify
+
+    def not_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("identifiability recomputed although `mmm fit` saved it")
+
+    monkeypatch.setattr(identify, "prior_samples", not_again)
+    capsys.readouterr()
+    assert main(["report", str(run_dir), "--out", str(run_dir / "again.html")]) == 0
+    printed = capsys.readouterr()
+    wrote = f"wrote {run_dir / 'again.html'} and {run_dir / 'again.xlsx'}"
+    assert printed.out.splitlines()[-1] == wrote
+    assert all(line.startswith(("plan: ", "wrote ")) for line in printed.out.splitlines())
+    assert "mmm: writing the report …" in printed.err
+    assert "mmm: writing the report: (" in printed.err
+
+
 def test_bad_data_exits_2_with_one_line(
     brand_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,7 +116,8 @@ def test_demo_runs_the_whole_pipeline_on_bundled_data(
         )
         == 0
     )
-    printed = capsys.readouterr().out
-    assert "Report:" in printed and "[fit] done" in printed
+    printed = capsys.readouterr()
+    assert "Report:" in printed.out
+    assert "mmm: " not in printed.err  # --quiet: no progress (a FAIL verdict is still said)
     for name in ("report.html", "roi.csv", "allocation.csv", "diagnostics.json", "result.json"):
         assert (out / name).exists(), name

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import arviz as az
 import numpy as np
 
 from mmm._checks import Check, Checks, Status
@@ -200,6 +199,8 @@ def _rhat(result: FitResult) -> Check:
             f"Run at least 2 chains, 4 recommended ({how_to_set('chains', 4)}).",
             {"max_rhat": float("nan")},
         )
+    import arviz as az  # here, not at import: it loads matplotlib and half of SciPy (~2 s)
+
     rh = az.rhat(result.posterior)
     worst, where = _max_over(rh)
     vals = {"max_rhat": worst, "worst_parameter": where}
@@ -231,6 +232,8 @@ def _rhat(result: FitResult) -> Check:
 
 
 def _ess(result: FitResult) -> Check:
+    import arviz as az
+
     bulk = az.ess(result.posterior, method="bulk")
     tail = az.ess(result.posterior, method="tail")
     mins: list[float] = []
@@ -321,6 +324,8 @@ def _bfmi(result: FitResult) -> Check:
     stats = result.sample_stats
     if "energy" not in stats:
         return Check("bfmi", "PASS", "Energy not recorded by this sampler; BFMI skipped.", "")
+    import arviz as az
+
     bfmi = az.bfmi(stats, sample_dims=["chain", "draw"])
     vals = np.asarray(
         bfmi["energy"].values if hasattr(bfmi, "data_vars") else bfmi, dtype=float

@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 import uuid
 import warnings
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
+from mmm import _progress
 from mmm.analysis.diagnostics import convergence_checks
 from mmm.analysis.persist import design_features, library_versions
 from mmm.analysis.results import FitResult
@@ -77,8 +79,16 @@ class MediaMixModel:
         return build_pymc_model(design)
 
     def fit(self, dataset: MMMDataset) -> FitResult:
-        """Sample the posterior and return an immutable FitResult."""
+        """Sample the posterior and return an immutable FitResult.
+
+        Long steps (compiling, sampling) say what they are doing on stderr, or in a notebook
+        as a live line (:mod:`mmm._progress`); ``ModelSpec(progress=False)`` silences them.
+        """
         spec = self.spec_for(dataset)
+        with nullcontext() if spec.progress else _progress.quiet():
+            return self._fit(dataset, spec)
+
+    def _fit(self, dataset: MMMDataset, spec: ModelSpec) -> FitResult:
         design = Design.build(dataset, spec)
         check_lift_tests(design)
         t0 = time.perf_counter()
@@ -95,7 +105,9 @@ class MediaMixModel:
                 stacklevel=2,
             )
         else:
-            posterior, stats, timing = sample_posterior(model, keep, spec, key=(design.structure(), tuple(keep)))
+            posterior, stats, timing = sample_posterior(
+                model, keep, spec, key=(design.structure(), tuple(keep))
+            )
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0
         # Free parameters are kept in single precision: 7 significant digits is far below Monte

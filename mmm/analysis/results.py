@@ -82,6 +82,28 @@ class FitResult:
     def is_approximate(self) -> bool:
         return self.spec.method != "mcmc"
 
+    def fingerprint(self) -> str:
+        """A short hash of the draws, the data, the spec and mmm's version.
+
+        Everything computed from a result depends on these and nothing else, so tables saved
+        beside a result (``diagnostics.json`` of a run directory) are reused only while the
+        result they were computed from has this fingerprint.
+        """
+        import hashlib
+        import json
+
+        import numpy as np
+
+        from mmm import __version__
+
+        h = hashlib.sha256(f"mmm {__version__} format {FORMAT_VERSION}".encode())
+        h.update(json.dumps(self.spec.to_dict(), sort_keys=True, default=str).encode())
+        for part in (self.posterior, self.dataset.data):
+            for name in sorted(map(str, part.data_vars)):
+                h.update(name.encode())
+                h.update(np.ascontiguousarray(part[name].values).tobytes())
+        return h.hexdigest()[:24]
+
     def thin(self, max_samples: int | None) -> FitResult:
         """This result with every k-th draw of each chain, so that at most ``max_samples`` remain."""
         n = self.n_samples
@@ -91,7 +113,10 @@ class FitResult:
         stats = self.sample_stats
         if "draw" in stats.dims:
             stats = stats.isel(draw=keep)
-        return replace(self, posterior=self.posterior.isel(draw=keep), sample_stats=stats)
+        thinned = replace(self, posterior=self.posterior.isel(draw=keep), sample_stats=stats)
+        if "design" in self.__dict__:  # same data and spec: share the built design (~0.3 s)
+            thinned.__dict__["design"] = self.__dict__["design"]
+        return thinned
 
     # ------------------------------------------------------------------ attribution
     def roi(

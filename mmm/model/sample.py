@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mmm import _progress
 from mmm.exceptions import ConfigError
 from mmm.model.compile import chain_starts, compile_for_nutpie, initial_centre
 from mmm.model.spec import ModelSpec
@@ -57,8 +58,10 @@ def compile_model(model: Any, keep: list[str], key: Any = None) -> tuple[Any, st
         values = {v.name: v.get_value() for v in shared_inputs(model) if v.name in known}
         compiled = base.with_data(**values)
         starts = chain_starts(initial_centre(model), compiled.shape_info, compiled.n_dim)
-        return dataclasses.replace(compiled, initial_point_func=starts), "reused (same structure, this process)"
-    compiled, how = compile_for_nutpie(model, keep)
+        return dataclasses.replace(
+            compiled, initial_point_func=starts
+        ), "reused (same structure, this process)"
+    compiled, how = compile_for_nutpie(model, keep, key)
     if key is not None:
         _COMPILED[key] = compiled
     return compiled, how
@@ -104,8 +107,9 @@ def sample_posterior(
             )
             return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset()
 
-        posterior, stats = run(spec.chains, spec.seed)
-        posterior, stats, restarted = _rerun_stuck_chains(run, posterior, stats, spec)
+        with _progress.step(f"sampling {spec.chains} chains × {spec.tune} + {spec.draws} draws"):
+            posterior, stats = run(spec.chains, spec.seed)
+            posterior, stats, restarted = _rerun_stuck_chains(run, posterior, stats, spec)
         if restarted:
             timing["restarted_chains"] = restarted
         timing["sample_s"] = time.perf_counter() - t1
@@ -119,7 +123,7 @@ def sample_posterior(
                 raise ConfigError(
                     "sampler='numpyro' needs JAX and NumPyro: pip install 'mediamix[numpyro]'."
                 ) from None
-        with model:
+        with model, _progress.step(f"sampling with {spec.sampler}"):
             trace = pm.sample(
                 draws=spec.draws,
                 tune=spec.tune,

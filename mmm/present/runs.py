@@ -17,6 +17,11 @@ scripts and spreadsheets can read without Python:
   ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise.
 
 Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese channel names.
+
+``diagnostics.json`` also records the result's :meth:`~mmm.analysis.results.FitResult.fingerprint`.
+Later commands on the run directory (``mmm report``, ``mmm optimize``) read the diagnostics,
+identifiability and experiments back with :func:`load_derived` instead of recomputing them —
+but only when the saved result still has that fingerprint.
 """
 
 from __future__ import annotations
@@ -30,9 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from mmm import _progress
 from mmm._checks import Checks
 from mmm.analysis.fit import MediaMixModel
-from mmm.analysis.identify import MIN_DRAWS, Identifiability, identifiability
+from mmm.analysis.identify import COLUMNS as IDENT_COLUMNS
+from mmm.analysis.identify import EVIDENCE, MIN_DRAWS, Identifiability, identifiability
+from mmm.analysis.identify import GEO_COLUMNS as IDENT_GEO_COLUMNS
 from mmm.analysis.results import FitResult, jsonable
 from mmm.data.dataset import MMMDataset
 from mmm.decisions.experiments import experiments
@@ -146,7 +156,13 @@ def write_fit_tables(
     diagnostics: Checks | None = None,
 ) -> dict[str, Path]:
     """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
-    run = Path(run)
+    with _progress.step("writing tables"):
+        return _write_fit_tables(result, Path(run), ident, diagnostics)
+
+
+def _write_fit_tables(
+    result: FitResult, run: Path, ident: Any, diagnostics: Any
+) -> dict[str, Path]:
     run.mkdir(parents=True, exist_ok=True)
     roi = result.roi().to_dataframe().reset_index()
     roi["social"] = roi["social"].astype(bool)
@@ -165,8 +181,11 @@ def write_fit_tables(
         paths["roi_by_geo"] = run / "roi_by_geo.csv"
         by_geo = result.roi(by="geo").to_dataframe().reset_index()
         by_geo["social"] = by_geo["social"].astype(bool)
-        by_geo[list(GEO_ROI_COLUMNS)].to_csv(paths["roi_by_geo"], index=False, encoding=CSV_ENCODING)
+        by_geo[list(GEO_ROI_COLUMNS)].to_csv(
+            paths["roi_by_geo"], index=False, encoding=CSV_ENCODING
+        )
     diag = (diagnostics or result.diagnostics()).to_dict()
+    diag["fingerprint"] = result.fingerprint()
     diag["approximate"] = result.is_approximate
     if ident is not None:
         diag["identifiability"] = ident.checks().to_dict()
@@ -204,6 +223,56 @@ def write_identifiability(
     return paths
 
 
+@dataclass(frozen=True)
+class Derived:
+    """What ``mmm fit`` derived from a result and saved in its run directory."""
+
+    diagnostics: Checks
+    identifiability: Identifiability | None
+    experiments: pd.DataFrame | None
+
+
+def load_derived(result: FitResult, run: str | Path) -> Derived | None:
+    """The diagnostics, identifiability and experiments saved in ``run`` for ``result``.
+
+    None when ``run`` has no ``diagnostics.json``, or one written for another result (its
+    fingerprint differs: the fit was redone, or by another mmm version): recompute then.
+    """
+    run = Path(run)
+    try:
+        diag = json.loads((run / "diagnostics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if diag.get("fingerprint") != result.fingerprint():
+        return None
+    ident = tests = None
+    if "identifiability" in diag and (run / "identifiability.csv").exists():
+        table = _read_table(run / "identifiability.csv")
+        by_geo = None
+        if (run / "identifiability_by_geo.csv").exists():
+            by_geo = _read_table(run / "identifiability_by_geo.csv")[list(IDENT_GEO_COLUMNS)]
+        ident = Identifiability(
+            table[[*IDENT_COLUMNS, *EVIDENCE]],
+            currency=result.dataset.channel_map.currency,
+            by_geo=by_geo,
+        )
+        if (run / "experiments.csv").exists():
+            tests = _read_table(run / "experiments.csv")
+    return Derived(Checks.from_dict(diag), ident, tests)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A CSV this module wrote, its text columns as text ("" for empty), numbers as numbers."""
+    names = {"channel": str, "geo": str, "collinear_with": str}  # a region may be called 110000
+    table = pd.read_csv(
+        path, encoding=CSV_ENCODING, keep_default_na=False, na_values=[""], dtype=names
+    )
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].fillna("").astype(str)
+    return table
+
+
 def saved_plan(result: FitResult, run: str | Path) -> Allocation | None:
     """The budget plan ``mmm optimize`` saved in ``run`` for this fit, or None when there is none.
 
@@ -239,15 +308,13 @@ def plan_note(allocation: Allocation, source: str, run: str | Path | None = None
 
 @dataclass
 class StageTimer:
-    """Wall time of each named pipeline stage, printed as it goes."""
+    """Wall time of each named pipeline stage, said as it goes (:func:`mmm._progress.step`)."""
 
-    say: Callable[[str], None] = print
     times: dict[str, float] = field(default_factory=dict)
 
     def run(self, name: str, fn: Callable[[], Any]) -> Any:
-        self.say(f"[{name}] …")
         t0 = time.perf_counter()
-        out = fn()
+        with _progress.step(f"[{name}]"):
+            out = fn()
         self.times[name] = time.perf_counter() - t0
-        self.say(f"[{name}] done in {self.times[name]:.1f}s")
         return out

@@ -38,6 +38,10 @@ PERIODS_PER_QUARTER = {"W": 13, "M": 3}
 PROB = attribution.PROB
 #: posterior samples a report summarises (diagnostics use all draws)
 MAX_SAMPLES = 1000
+#: posterior samples behind the response-curve bands (each curve point is a forward simulation
+#: per sample, 16 per channel: the report's costliest pass; 250 draws place a 90% band's edges
+#: to within a few percent, finer than the chart shows)
+CURVE_SAMPLES = 250
 _LO, _HI = (1 - PROB) / 2, 1 - (1 - PROB) / 2
 SOFTWARE = (
     "mediamix",
@@ -68,12 +72,22 @@ class Source:
         The fit to report on.
     max_samples : int or None
         Most posterior samples (chains × draws) to summarise; None uses all.
+    diagnostics : Checks, optional
+        ``result.diagnostics()`` when already computed (e.g. saved by ``mmm fit``).
     """
 
-    def __init__(self, result: FitResult, max_samples: int | None = MAX_SAMPLES) -> None:
+    def __init__(
+        self,
+        result: FitResult,
+        max_samples: int | None = MAX_SAMPLES,
+        diagnostics: Checks | None = None,
+    ) -> None:
         self.full = result
+        result.design  # noqa: B018 - built once here, shared by every thinned view
         self.result = result.thin(max_samples)
         self._memo: dict[tuple[Any, ...], Any] = {}
+        if diagnostics is not None:
+            self._memo[("diagnostics",)] = diagnostics
 
     def _get(self, key: tuple[Any, ...], make: Any) -> Any:
         if key not in self._memo:
@@ -471,7 +485,9 @@ def curve_tables(
         return pd.DataFrame(), pd.DataFrame()
     rec = recommended_spend(allocation, chans, int(mask.sum()))
     top = max([2.0] + [1.1 * rec[c] / spend[c] for c in rec])
-    rc = res.response_curves(chans, n_points=n_points, max_multiple=top, window=window)
+    rc = res.thin(CURVE_SAMPLES).response_curves(
+        chans, n_points=n_points, max_multiple=top, window=window
+    )
     curves = rc[["mean", "lower", "upper", "spend"]].to_dataframe().reset_index()
     mr = res.mroi(window).to_dataframe()
     alloc_mroi = {}
@@ -642,6 +658,7 @@ def collect(
     max_samples: int | None = MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    diagnostics: Checks | None = None,
     cross_validation: CrossValidation | None = None,
 ) -> ReportData:
     """Compute the data of every section for one report.
@@ -657,11 +674,13 @@ def collect(
         Posterior samples to summarise (see :class:`Source`).
     identifiability, experiments : optional
         Computed here (once) when not given; see :func:`mmm.present.evidence.evidence_data`.
+    diagnostics : Checks, optional
+        ``result.diagnostics()``, computed here (on every draw) when not given.
     cross_validation : CrossValidation, optional
         Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`) shown under model
         health; the section says how to run one when it is None.
     """
-    src = result if isinstance(result, Source) else Source(result, max_samples)
+    src = result if isinstance(result, Source) else Source(result, max_samples, diagnostics)
     q = quarter_windows(src, quarter)
     evidence = evidence_data(src, identifiability, experiments)
     plan = annotate_plan(plan_data(allocation), evidence)

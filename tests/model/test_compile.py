@@ -12,6 +12,7 @@ from _fits import small_brand, small_result, tiny_model
 from mmm.analysis.fit import MediaMixModel
 from mmm.data.load import from_dataframe
 from mmm.model import compile as model_compile
+from mmm.model import kernel_cache
 from mmm.model.compile import compile_for_nutpie
 from mmm.model.graph import param_names
 from mmm.model.spec import ModelSpec
@@ -73,7 +74,10 @@ def test_second_compile_of_the_same_model_loads_from_disk() -> None:
 
 
 def test_fit_records_how_it_compiled() -> None:
-    assert small_result().info["compile"] in {"cache hit", "compiled, cached"}
+    """Through the disk cache (or, when an earlier test of this session fitted the same
+    structure, the model this process compiled for it)."""
+    how = small_result().info["compile"]
+    assert how in {"cache hit", "compiled, cached", "reused (same structure, this process)"}
 
 
 def test_env_switch_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,15 +98,66 @@ def test_a_bad_env_switch_value_is_an_error_naming_it(monkeypatch: pytest.Monkey
         compile_for_nutpie(model, keep)
 
 
-def test_shared_data_models_fall_back_to_nutpie() -> None:
-    """pm.Data lives outside the compiled code: such models take nutpie's own path and still sample."""
+def _data_model(n: int, seed: int, scale: float = 1.0):  # type: ignore[no-untyped-def]
+    """A regression whose data (float matrix, int index, outcome) are pm.Data of length ``n``."""
+    import pymc as pm
+
+    rng = np.random.default_rng(seed)
+    x = rng.gamma(2.0, 1.0, size=(n, 2))
+    group = rng.integers(0, 3, n)
+    y = x @ [0.5, 0.2] + 0.3 * group + rng.normal(0, 0.1, n)
+    with pm.Model(coords={"date": np.arange(n), "channel": ["a", "b"]}) as model:
+        xd = pm.Data("x", x, dims=("date", "channel"))
+        gd = pm.Data("group", group, dims="date")
+        yd = pm.Data("y", y, dims="date")
+        b = pm.HalfNormal("b", scale, dims="channel")
+        a = pm.Normal("a", 0, 1, shape=3)
+        sigma = pm.HalfNormal("sigma", 1)
+        mu = pm.Deterministic("mu", (xd * b).sum(-1) + a[gd], dims="date")
+        pm.Normal("obs", mu, sigma, observed=yd, dims="date")
+    return model, ["b", "a", "sigma", "mu"]
+
+
+def _check_logp(model, compiled) -> None:  # type: ignore[no-untyped-def]
+    logp_pm = model.compile_logp()
+    names, slices, shapes = (part[: len(model.value_vars)] for part in compiled.shape_info)
+    x = np.random.default_rng(1).normal(0, 0.3, compiled.n_dim)
+    rc, logp, _ = _call_logp(compiled, x)
+    point = {n: x[s].reshape(shape) for n, s, shape in zip(names, slices, shapes, strict=True)}
+    assert rc == 0
+    assert logp == pytest.approx(float(logp_pm(point)), rel=1e-9)
+
+
+def test_data_models_are_cached_by_structure_not_data() -> None:
+    """pm.Data are inputs of the compiled code: other values and another length reuse it."""
     import nutpie
 
-    model, keep = tiny_model(data=True)
-    compiled, how = compile_for_nutpie(model, keep)
-    assert how == "compiled, not cached: the model has shared variables (pm.Data)"
-    trace = nutpie.sample(compiled, draws=50, tune=50, chains=1, seed=1, progress_bar=False)
-    assert trace.posterior["mu"].shape == (1, 50)
+    first, keep = _data_model(40, seed=0)
+    compiled, how = compile_for_nutpie(first, keep)
+    assert how in {"cache hit", "compiled, cached"}
+    _check_logp(first, compiled)
+
+    longer, keep = _data_model(67, seed=5)  # new values, new length, same structure
+    again, how = compile_for_nutpie(longer, keep)
+    assert how == "cache hit"
+    _check_logp(longer, again)
+    trace = nutpie.sample(again, draws=50, tune=50, chains=1, seed=1, progress_bar=False)
+    assert trace.posterior["mu"].shape == (1, 50, 67)
+
+    # nutpie's with_data swaps the arrays of a compiled model without recompiling
+    swapped = compiled.with_data(**{k: longer[k].get_value() for k in ("x", "group", "y")})
+    assert _call_logp(swapped, np.zeros(compiled.n_dim))[1] == pytest.approx(
+        _call_logp(again, np.zeros(compiled.n_dim))[1], rel=1e-12
+    )
+
+
+def test_a_different_structure_is_a_different_entry() -> None:
+    """A changed prior constant changes the graph, so it is not served the other model's code."""
+    model, keep = _data_model(30, seed=0, scale=2.5)
+    base, _ = compile_for_nutpie(_data_model(30, seed=0)[0], keep)
+    other, _ = compile_for_nutpie(model, keep)
+    assert base.compiled_logp_func.__name__ != other.compiled_logp_func.__name__
+    _check_logp(model, other)
 
 
 def test_unexpected_cache_failure_never_fails_the_fit(
@@ -157,7 +212,7 @@ def test_cli_cache_shows_and_clears_only_mmm_entries(
         "string.add-774d_fastmath1.py312.nbi",  # PyTensor's own entry: not ours to delete
     ):
         (folder / name).write_bytes(b"x" * 1000)
-    monkeypatch.setattr(model_compile, "cache_dir", lambda: folder)
+    monkeypatch.setattr(kernel_cache, "cache_dir", lambda: folder)
     assert main(["cache"]) == 0
     assert capsys.readouterr().out.strip() == f"{folder}: 1 compiled models, 0.0 MB"
     assert main(["cache", "--clear"]) == 0
@@ -187,3 +242,241 @@ def test_uncacheable_code_is_reported_and_falls_back() -> None:
     assert how.startswith("compiled, not cached: Cannot cache compiled function")
     rc, logp, _ = _call_logp(compiled, np.zeros(1))
     assert rc == 0 and np.isfinite(logp)
+
+
+# ---------------------------------------------------------------------- a hardened cache
+_FIT_SCRIPT = """
+import sys, hashlib
+import numpy as np, pymc as pm, nutpie
+from mmm.model.compile import compile_for_nutpie
+with pm.Model() as model:
+    mu = pm.Normal("mu", float(sys.argv[1]), 1)
+    sigma = pm.HalfNormal("sigma", 1)
+    pm.Normal("obs", mu, sigma, observed=np.array([0.1, -0.3, 0.4, 0.2]))
+compiled, how = compile_for_nutpie(model, ["mu", "sigma"])
+trace = nutpie.sample(compiled, draws=100, tune=100, chains=2, seed=3, progress_bar=False)
+values = np.ascontiguousarray(trace.posterior["mu"].values)
+print(how + "|" + hashlib.sha256(values.tobytes()).hexdigest())
+"""
+
+
+def _new_model_constant() -> str:
+    """A prior mean no earlier run used, so the model is new to the cache."""
+    import uuid
+
+    return repr(uuid.uuid4().int % 10**9 / 10**9)
+
+
+def test_two_processes_fitting_the_same_new_model_at_once_agree() -> None:
+    """Parallel folds / a cluster's workers: one compiles, the other waits and loads its code."""
+    import subprocess
+    import sys
+
+    constant = _new_model_constant()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIT_SCRIPT, constant],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    results = [out.strip().splitlines()[-1].split("|") for out, _ in outs]
+    assert sorted(how for how, _ in results) == ["cache hit", "compiled, cached"]
+    assert results[0][1] == results[1][1]  # identical draws
+
+
+def _entry_files(compiled) -> list:  # type: ignore[no-untyped-def]
+    key = compiled.compiled_logp_func.__name__.rsplit("_", 1)[-1]
+    return sorted(
+        p for p in kernel_cache.cache_dir().glob(f"*{key}*") if p.suffix in {".nbi", ".nbc"}
+    )
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "swap data files"])
+def test_a_corrupted_entry_is_recompiled_with_a_warning(damage: str) -> None:
+    import pymc as pm
+
+    from mmm.exceptions import CompileCacheWarning
+
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    compiled, how = compile_for_nutpie(model, ["mu"])
+    assert how == "compiled, cached"
+    _, expected, _ = _call_logp(compiled, np.array([0.2]))
+    data = [p for p in _entry_files(compiled) if p.suffix == ".nbc"]
+    assert len(data) == 2  # log-density and expansion
+    if damage == "flip a byte":
+        blob = bytearray(data[0].read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        data[0].write_bytes(bytes(blob))
+    else:  # each data file now holds the other callback's code
+        a, b = data[0].read_bytes(), data[1].read_bytes()
+        data[0].write_bytes(b)
+        data[1].write_bytes(a)
+    with pytest.warns(CompileCacheWarning, match="corrupted.*compiling again"):
+        again, how = compile_for_nutpie(model, ["mu"])
+    assert how == "compiled, cached"
+    assert _call_logp(again, np.array([0.2]))[1] == pytest.approx(expected, rel=1e-12)
+    assert compile_for_nutpie(model, ["mu"])[1] == "cache hit"  # repaired
+
+
+def test_without_fork_the_fitting_process_compiles_and_caches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where fork is unavailable (Windows, macOS) a new model is compiled in-process."""
+    import pymc as pm
+
+    monkeypatch.setattr(model_compile, "FORK_COMPILE", False)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    compiled, how = compile_for_nutpie(model, ["mu"])
+    assert how == "compiled, cached"
+    assert _call_logp(compiled, np.array([0.2]))[0] == 0
+    assert compile_for_nutpie(model, ["mu"])[1] == "cache hit"
+
+
+def test_entries_are_keyed_by_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = kernel_cache.entry_key("graph")
+    monkeypatch.setattr(
+        kernel_cache, "library_versions", lambda: {"pytensor": "9", "nutpie": "9", "numba": "9"}
+    )
+    assert kernel_cache.entry_key("graph") != key
+    monkeypatch.setattr(kernel_cache, "FORMAT_VERSION", kernel_cache.FORMAT_VERSION + 1)
+    assert len({key, kernel_cache.entry_key("graph")}) == 2
+
+
+def test_a_lock_held_too_long_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process stuck while compiling does not block every other fit for ever."""
+    import filelock
+
+    monkeypatch.setattr(kernel_cache, "LOCK_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(kernel_cache, "entry_key", lambda *parts: "held-by-a-test")
+    held = filelock.FileLock(str(kernel_cache.cache_dir() / "mmm_callback_held-by-a-test.lock"))
+    model, keep = tiny_model()
+    with held:
+        compiled, how = compile_for_nutpie(model, keep)
+    assert how.startswith("compiled, not cached: CacheBusy: another process has been compiling")
+    assert compiled.n_dim == 2
+
+
+# ---------------------------------------------------------------------- by structure
+def _refuse_full_path(*args: object) -> None:
+    raise model_compile.CacheUnavailable("the full path was taken")
+
+
+def _record_path(structure: object, keep: list[str]):  # type: ignore[no-untyped-def]
+    name = model_compile._structure_name(structure, keep)  # type: ignore[arg-type]
+    return kernel_cache.cache_dir() / f"{kernel_cache.RECORD_PREFIX}{name}.pkl"
+
+
+def test_a_known_structure_loads_its_code_without_building_the_model_functions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Other data (values and length) of a recorded structure: loaded without PyTensor's
+    functions, right log-density; a kept variable whose shape follows the data does not fit."""
+    structure = ("toy regression", _new_model_constant())
+    keep = ["b", "a", "sigma"]
+    first, _ = _data_model(40, seed=0)
+    compiled, how = compile_for_nutpie(first, keep, structure)  # the full path records it
+    assert how in {"cache hit", "compiled, cached"}
+    assert _record_path(structure, keep).exists()
+
+    monkeypatch.setattr(model_compile, "_compile_cached", _refuse_full_path)
+    longer, _ = _data_model(67, seed=5)
+    again, how = compile_for_nutpie(longer, keep, structure)
+    assert how == "cache hit"
+    assert again.logp_func is None  # no PyTensor function was built
+    _check_logp(longer, again)
+    trace = __import__("nutpie").sample(again, draws=30, tune=30, chains=1, progress_bar=False)
+    assert trace.posterior["a"].shape == (1, 30, 3)
+
+    monkeypatch.undo()
+    with_mu = [*keep, "mu"]  # mu is (date,): its length is the data's
+    compile_for_nutpie(first, with_mu, structure)
+    monkeypatch.setattr(model_compile, "_compile_cached", _refuse_full_path)
+    assert compile_for_nutpie(_data_model(40, seed=9)[0], with_mu, structure)[1] == "cache hit"
+    _, how = compile_for_nutpie(longer, with_mu, structure)
+    assert how == "compiled, not cached: the full path was taken"
+
+
+def test_a_corrupted_structure_record_is_dropped_with_a_warning() -> None:
+    from mmm.exceptions import CompileCacheWarning
+
+    structure = ("toy regression", _new_model_constant())
+    keep = ["b", "a", "sigma"]
+    model, _ = _data_model(30, seed=0)
+    compile_for_nutpie(model, keep, structure)
+    path = _record_path(structure, keep)
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.warns(CompileCacheWarning, match="record.*corrupted"):
+        again, how = compile_for_nutpie(model, keep, structure)
+    assert how == "cache hit"  # by the full path, which records the structure again
+    _check_logp(model, again)
+    assert kernel_cache.load_record(path.stem.removeprefix(kernel_cache.RECORD_PREFIX))
+
+
+_NEW_DATA_SCRIPT = """
+import hashlib, sys, warnings
+warnings.simplefilter("ignore")
+from tests._fits import small_brand
+from mmm.analysis.fit import MediaMixModel
+from mmm.data.load import from_dataframe
+from mmm.model import compile as model_compile, sample
+from mmm.model.spec import ModelSpec
+
+def refuse(*args):
+    raise model_compile.CacheUnavailable("the full path was taken")
+
+model_compile._compile_cached = refuse  # only the structure's record may serve these fits
+brand = small_brand()
+for weeks, seed in ((None, 1), (100, 2)):
+    data = brand.data if weeks is None else brand.data.head(weeks)
+    spec = ModelSpec(chains=2, draws=60, tune=60, seed=seed, progress=False)
+    result = MediaMixModel(spec).fit(from_dataframe(data, brand.channel_map))
+    post = result.posterior
+    digest = hashlib.sha256(b"".join(post[v].values.tobytes() for v in sorted(post.data_vars)))
+    print(result.info["compile"] + "|" + digest.hexdigest())
+    sample._COMPILED.clear()  # the next fit as a new process would do it: from disk
+"""
+
+
+def test_new_data_of_a_compiled_structure_is_a_cache_hit_in_a_new_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the structure key is for: other weeks of data (four fewer here), another seed, in a
+    fresh process, loads the compiled model; the same data and seed draw the same numbers.
+    (Fewer weeks may also drop a holiday the window lacks: that is another structure.)"""
+    import hashlib
+    import subprocess
+    import sys
+    import warnings
+    from pathlib import Path
+
+    from mmm.model import sample
+
+    monkeypatch.setattr(sample, "_COMPILED", {})  # this process compiles or loads it from disk
+    brand = small_brand()
+    spec = ModelSpec(chains=2, draws=60, tune=60, seed=1, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = MediaMixModel(spec).fit(from_dataframe(brand.data, brand.channel_map))
+    assert result.info["compile"] in {"cache hit", "compiled, cached"}
+    post = result.posterior
+    digest = hashlib.sha256(b"".join(post[v].values.tobytes() for v in sorted(post.data_vars)))
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", _NEW_DATA_SCRIPT], cwd=root, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    same, fewer = (line.split("|") for line in out.stdout.strip().splitlines()[-2:])
+    assert same == ["cache hit", digest.hexdigest()]  # loaded, and the very same draws
+    assert fewer[0] == "cache hit"  # other data of the same structure

@@ -6,6 +6,7 @@ section says.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import warnings
@@ -110,12 +111,147 @@ class Writer:
     def svg(self, fig: Figure) -> Markup:
         """The figure as inline SVG: text as text, no XML prolog, metadata or namespace URLs, unique ids."""
         self._n += 1
-        buf = io.StringIO()
-        with mpl.rc_context(plotting.style()), warnings.catch_warnings():
-            # text stays text in SVG and the browser picks a font that has the glyph
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-        return Markup(clean_svg(buf.getvalue(), f"f{self._n}-"))
+        return Markup(clean_svg(_svg_text(fig), f"f{self._n}-"))
+
+    def chart(self, draw: Callable[..., Figure], *args: Any) -> Markup:
+        """``self.svg(draw(*args))``, reusing the SVG of an earlier report drawn from equal inputs.
+
+        Drawing is most of a report's time (matplotlib lays out and renders each figure
+        twice). A figure is a function of the drawing code and its inputs, so its SVG is kept
+        in :func:`figure_cache_dir` under a hash of both (:func:`figure_key`); a report of
+        the same run (another title, another budget: the charts that do not show the plan)
+        draws only what changed. Inputs that cannot be hashed are drawn every time.
+        """
+        key = figure_key(draw, args)
+        path = None if key is None else figure_cache_dir() / f"{key}.svg"
+        text = _read(path) if path is not None else None
+        if text is None:
+            text = _svg_text(draw(*args))
+            if path is not None:
+                _write_cached(path, text)
+        self._n += 1
+        return Markup(clean_svg(text, f"f{self._n}-"))
+
+
+#: figures kept in the cache (oldest dropped first)
+FIGURE_CACHE_SIZE = 400
+
+
+def figure_cache_dir() -> Path:
+    """``$MMM_FIGURE_CACHE``, else ``$XDG_CACHE_HOME/mmm/figures`` (``~/.cache/mmm/figures``)."""
+    import os
+
+    if os.environ.get("MMM_FIGURE_CACHE"):
+        return Path(os.environ["MMM_FIGURE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mmm" / "figures"
+
+
+def figure_key(draw: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
+    """Hash of a figure's inputs, its drawing code, the chart style and the library versions.
+
+    None when an input does not pickle (the figure is then simply drawn).
+    """
+    import hashlib
+    import pickle
+
+    try:
+        payload = pickle.dumps(_canonical(args), protocol=5)
+    except Exception:  # noqa: BLE001 - e.g. an input holding a lambda: draw it, do not cache
+        return None
+    h = hashlib.sha256(payload)
+    h.update(f"{getattr(draw, '__module__', '')}.{getattr(draw, '__qualname__', draw)!r}".encode())
+    h.update(_drawing_code_hash().encode())
+    return h.hexdigest()[:32]
+
+
+def _canonical(obj: Any) -> Any:
+    """``obj`` for hashing: dates in one unit (ns), floats to single precision, dataclasses as tuples.
+
+    The same chart's inputs differ in such details between the process that fitted (dates
+    parsed to microseconds) and one that loaded the saved result (nanoseconds; seasonal
+    terms then differ in the 16th digit). An SVG draws coordinates to far fewer digits, so
+    inputs equal to single precision draw the same figure.
+    """
+    import dataclasses
+
+    if isinstance(obj, pd.DataFrame):
+        out = obj.copy(deep=False)
+        out.index = _canonical(pd.Series(out.index)).to_numpy()
+        for col in out.columns:
+            out[col] = _canonical(out[col])
+        return out
+    if isinstance(obj, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(obj):
+            return obj.dt.as_unit("ns")
+        if pd.api.types.is_float_dtype(obj):
+            return obj.astype("float32")
+        return obj
+    if isinstance(obj, np.ndarray):
+        if np.issubdtype(obj.dtype, np.datetime64):
+            return obj.astype("datetime64[ns]")
+        return obj.astype("float32") if np.issubdtype(obj.dtype, np.floating) else obj
+    if isinstance(obj, float | np.floating):
+        return np.float32(obj)
+    if isinstance(obj, pd.Timestamp):
+        return obj.as_unit("ns")
+    if isinstance(obj, list | tuple):
+        return type(obj)(_canonical(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _canonical(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = dataclasses.fields(obj)
+        return (type(obj).__qualname__, *(_canonical(getattr(obj, f.name)) for f in fields))
+    return obj
+
+
+@functools.cache
+def _drawing_code_hash() -> str:
+    """What else a figure depends on: the drawing and wording code, the style, the versions."""
+    import hashlib
+    import inspect
+
+    from mmm import __version__
+    from mmm.present import sections
+
+    h = hashlib.sha256(f"mmm {__version__} matplotlib {mpl.__version__}".encode())
+    for module in (plotting, T, sections):
+        h.update(inspect.getsource(module).encode())
+    h.update(repr(sorted(plotting.style().items(), key=str)).encode())
+    return h.hexdigest()
+
+
+def _svg_text(fig: Figure) -> str:
+    buf = io.StringIO()
+    with mpl.rc_context(plotting.style()), warnings.catch_warnings():
+        # text stays text in SVG and the browser picks a font that has the glyph
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _read(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text.rstrip().endswith("</svg>") else None  # a cut file is redrawn
+
+
+def _write_cached(path: Path, text: str) -> None:
+    """Save atomically (temporary name, then rename); keep the cache to FIGURE_CACHE_SIZE files."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        files = sorted(path.parent.glob("*.svg"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-FIGURE_CACHE_SIZE]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only home: the report is still written, just not cached
+        return
 
 
 _ID_ATTR = re.compile(r'(<[^<>]*?\s)id="')

@@ -12,7 +12,7 @@ opens offline and prints to PDF from a browser (one section per page).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ import pandas as pd
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from mmm import __version__
+from mmm import __version__, _progress
 from mmm.present import evidence as EV
 from mmm.present import plotting
 from mmm.present import sections as S
@@ -43,6 +43,7 @@ from mmm.present.report.blocks import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from mmm._checks import Checks
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
     from mmm.analysis.validate import CrossValidation
@@ -82,8 +83,9 @@ class _Page:
     def _cols(self, spec: Mapping[str, str]) -> dict[str, str]:
         return T.columns(spec, **self.words)
 
-    def _fig(self, fig: Figure, csv: str = "") -> Block:
-        return Block("figure", svg=self.w.svg(fig), csv=csv)
+    def _chart(self, draw: Callable[..., Figure], *args: Any, csv: str = "") -> Block:
+        """The figure ``draw(*args)`` as a block (its SVG from the figure cache when drawn before)."""
+        return Block("figure", svg=self.w.chart(draw, *args), csv=csv)
 
     # 1 ------------------------------------------------------------------
     def summary(self) -> Section:
@@ -209,7 +211,7 @@ class _Page:
         )
         return Section("quarter", self.titles["quarter"], [
             Block("p", text=T.fill(T.QUARTER_INTRO, kpi=self.kpi, label=self.d.quarter.label)),
-            self._fig(plotting.draw_quarter(t, self.cur, self.kpi)),
+            self._chart(plotting.draw_quarter, t, self.cur, self.kpi),
             Block("table", table=table),
         ])  # fmt: skip
 
@@ -228,9 +230,9 @@ class _Page:
         weekly = self.w.csv("contributions_over_time", self.d.contributions)
         return Section("contributions", self.titles["contributions"], [
             Block("p", text=T.fill(T.CONTRIB_INTRO, kpi=self.kpi)),
-            self._fig(plotting.draw_contributions(self.d.contributions, self.cur, self.kpi), weekly),
+            self._chart(plotting.draw_contributions, self.d.contributions, self.cur, self.kpi, csv=weekly),
             Block("p", text=T.fill(T.WATERFALL_INTRO, kpi=self.kpi, total=self.kfmt(wf["value"].sum()))),
-            self._fig(plotting.draw_waterfall(wf, self.cur)),
+            self._chart(plotting.draw_waterfall, wf, self.cur),
             Block("table", table=table),
         ])  # fmt: skip
 
@@ -250,7 +252,7 @@ class _Page:
             blocks.append(ident)
         if len(r):
             blocks.append(
-                self._fig(plotting.draw_roi(r, self.cur, self.kpi, self.revenue, ev.classes()))
+                self._chart(plotting.draw_roi, r, self.cur, self.kpi, self.revenue, ev.classes())
             )
             shown = r.assign(roi_interval=[T.interval(a, b) for a, b in zip(r["roi_lower"], r["roi_upper"], strict=True)],
                              media=r["media"].map(T.MEDIA_NAMES))  # fmt: skip
@@ -311,7 +313,7 @@ class _Page:
         fmts = {"generated_mean": T.number, "value_mean": k, "value_per_spend": T.ratio}
         return Section("earned", self.titles["earned"], [
             Block("p", text=T.fill(T.EARNED_INTRO, kpi=self.kpi)),
-            self._fig(plotting.draw_earned(src, self.cur)),
+            self._chart(plotting.draw_earned, src, self.cur),
             Block("table", table=self.w.table("earned_by_source", shown, self._cols(T.EARNED_COLUMNS), fmts, raw=src)),
             Block("table", table=self.w.table("earned_totals", tot, self._cols(T.EARNED_TOTALS_COLUMNS),
                                               {"activity": T.number, "generated": T.number, "organic_share": T.pct, "contribution": k})),
@@ -339,7 +341,7 @@ class _Page:
         }
         return Section("curves", self.titles["curves"], [
             Block("p", text=T.fill(T.CURVES_INTRO, **self.words)),
-            self._fig(plotting.draw_response_curves(curves, marks, self.cur, self.kpi), self.w.csv("response_curves", curves)),
+            self._chart(plotting.draw_response_curves, curves, marks, self.cur, self.kpi, csv=self.w.csv("response_curves", curves)),
             Block("table", table=self.w.table("marginal_roi", shown, self._cols(T.MROI_COLUMNS), fmts, raw=marks)),
         ])  # fmt: skip
 
@@ -400,7 +402,7 @@ class _Page:
             blocks.append(Block("note", text=T.PLAN_EVIDENCE_NOTE))
         blocks += [
             Block("p", text=T.SHIFTS_INTRO),
-            self._fig(plotting.draw_allocation(t, self.cur)),
+            self._chart(plotting.draw_allocation, t, self.cur),
         ]
         g = plan.groups
         if len(g):
@@ -416,7 +418,7 @@ class _Page:
         if plan.draws.size:
             blocks += [
                 Block("p", text=T.fill(T.UPLIFT_INTRO, kpi=self.kpi)),
-                self._fig(plotting.draw_uplift(plan.draws, u, self.cur, self.kpi)),
+                self._chart(plotting.draw_uplift, plan.draws, u, self.cur, self.kpi),
             ]
         return Section("plan", self.titles["plan"], blocks)
 
@@ -472,7 +474,7 @@ class _Page:
             Block("p", text=T.fill(T.HEALTH_INTRO, status=checks.status)),
             Block("table", table=table),
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
-            self._fig(plotting.draw_fit(self.d.fit, self.cur, self.kpi), self.w.csv("fitted", self.d.fit)),
+            self._chart(plotting.draw_fit, self.d.fit, self.cur, self.kpi, csv=self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
             *self._cross_validation(),
             *self._ident_checks(),
@@ -542,23 +544,45 @@ class _Page:
     def regions(self) -> Section:
         r = self.d.regions
         if r is None:
-            return Section("regions", self.titles.get("regions", "Regions"), [Block("p", text=T.REGIONS_NONE)])
+            return Section(
+                "regions", self.titles.get("regions", "Regions"), [Block("p", text=T.REGIONS_NONE)]
+            )
         blocks = [Block("p", text=T.fill(T.REGIONS_INTRO, n=len(r.heat) - 1))]
         national = [c.name for c in self.res.dataset.channel_map.channels if c.level == "national"]
         if national and r.split in T.REGIONS_SPLIT:
-            blocks.append(Block("note", text=T.fill(T.REGIONS_SPLIT[r.split], channels=", ".join(national), kpi=self.kpi)))
+            blocks.append(
+                Block(
+                    "note",
+                    text=T.fill(
+                        T.REGIONS_SPLIT[r.split], channels=", ".join(national), kpi=self.kpi
+                    ),
+                )
+            )
         blocks.append(Block("p", text=T.REGIONS_HEAT))
-        blocks.append(self._fig(plotting.draw_roi_by_geo(r.heat)))
+        blocks.append(self._chart(plotting.draw_roi_by_geo, r.heat))
         heat = r.heat.reset_index().rename(columns={"index": "geo"})
         heat = heat.rename(columns={heat.columns[0]: "geo"})
         headers = {"geo": T.REGIONS_COLUMNS["geo"], **{c: str(c) for c in r.heat.columns}}
-        blocks.append(Block("table", table=self.w.table("roi_by_geo", heat, headers, {c: T.ratio for c in r.heat.columns}, raw=r.roi)))
+        blocks.append(
+            Block(
+                "table",
+                table=self.w.table(
+                    "roi_by_geo", heat, headers, {c: T.ratio for c in r.heat.columns}, raw=r.roi
+                ),
+            )
+        )
         if r.plan is not None:
             m = self.money
-            fmts = {"current_spend": m, "recommended_spend": m, "change": lambda v: T.money(v, self.cur, signed=True),
-                    "change_pct": lambda v: T.pct(v, signed=True)}
+            fmts = {
+                "current_spend": m,
+                "recommended_spend": m,
+                "change": lambda v: T.money(v, self.cur, signed=True),
+                "change_pct": lambda v: T.pct(v, signed=True),
+            }
             blocks.append(Block("p", text=T.REGIONS_PLAN))
-            blocks.append(Block("table", table=self.w.table("plan_by_geo", r.plan, T.REGIONS_COLUMNS, fmts)))
+            blocks.append(
+                Block("table", table=self.w.table("plan_by_geo", r.plan, T.REGIONS_COLUMNS, fmts))
+            )
         if r.least_known is not None and len(r.least_known):
             names = T.join_names(list(r.least_known["geo"]))
             ratio = T.ratio(float(r.least_known["width_ratio"].mean()))
@@ -626,6 +650,7 @@ def build(
     experiments: pd.DataFrame | None = None,
     plan_note: str | None = None,
     xlsx: bool = True,
+    diagnostics: Checks | None = None,
     cross_validation: CrossValidation | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
@@ -665,6 +690,9 @@ def build(
     xlsx : bool
         Also write every table to one workbook beside the HTML, ``<stem>.xlsx`` (a sheet per
         table, units in the headers; :func:`mmm.present.export.write_workbook`).
+    diagnostics : Checks, optional
+        ``result.diagnostics()`` when already computed (``mmm report`` reads the ones ``mmm fit``
+        saved, see :func:`mmm.present.runs.load_derived`); computed here when not given.
     cross_validation : CrossValidation, optional
         Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`, ``mmm cv``), shown
         under model health; without it the section says how to run one.
@@ -680,6 +708,29 @@ def build(
     >>> build(result, allocation, out="reports/q3.html", quarter="2024Q3")  # doctest: +SKIP
     PosixPath('reports/q3.html')
     """
+    with _progress.step("writing the report"):
+        return _build(
+            result, allocation, out, title, brand, currency, quarter, max_samples,
+            identifiability, experiments, plan_note, xlsx, diagnostics, cross_validation,
+        )  # fmt: skip
+
+
+def _build(
+    result: FitResult,
+    allocation: Any,
+    out: str | Path,
+    title: str | None,
+    brand: str | None,
+    currency: str | None,
+    quarter: str | None,
+    max_samples: int | None,
+    identifiability: Identifiability | None,
+    experiments: pd.DataFrame | None,
+    plan_note: str | None,
+    xlsx: bool,
+    diagnostics: Checks | None,
+    cross_validation: CrossValidation | None,
+) -> Path:
     path = Path(out)
     if path.is_dir():
         path = path / "report.html"
@@ -689,8 +740,9 @@ def build(
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
     data = S.collect(
-        result, allocation, quarter, max_samples, identifiability, experiments, cross_validation
-    )
+        result, allocation, quarter, max_samples, identifiability, experiments, diagnostics,
+        cross_validation,
+    )  # fmt: skip
     writer = Writer(path)
     page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
@@ -736,7 +788,9 @@ def build(
     html = _environment().from_string(_resource("templates", "report.html.j2")).render(**context)
     path.write_text(html, encoding="utf-8")
     if xlsx:
-        write_workbook(writer.frames, path.with_suffix(".xlsx"), currency=cur, kpi_type=cmap.kpi_type)
+        write_workbook(
+            writer.frames, path.with_suffix(".xlsx"), currency=cur, kpi_type=cmap.kpi_type
+        )
     return path
 
 
