@@ -129,7 +129,9 @@ def _window(name: str, spec: Any, ctx: str) -> EventConfig:
     unknown = [k for k in spec if k not in EVENT_KEYS]
     if unknown:
         allowed = "; ".join(f"{k}: {v}" for k, v in EVENT_KEYS.items())
-        raise ConfigError(f"Unknown key(s) {list_some(unknown)} in {ctx}. Allowed keys — {allowed}.")
+        raise ConfigError(
+            f"Unknown key(s) {list_some(unknown)} in {ctx}. Allowed keys — {allowed}."
+        )
     kind = spec.get("kind")
     if kind not in EVENT_KINDS:
         raise ConfigError(
@@ -212,7 +214,10 @@ def event_regressors(
 
 
 def restrict(
-    events: Sequence[EventConfig], start: pd.Timestamp, end: pd.Timestamp, geos: Sequence[str] | None
+    events: Sequence[EventConfig],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    geos: Sequence[str] | None,
 ) -> tuple[EventConfig, ...]:
     """The events as they apply to a part of the data: windows clipped to ``start``..``end``,
     regions limited to ``geos`` (None: a national view, where an event hits the whole series);
@@ -242,7 +247,12 @@ def event_toml(name: str, kind: str, start: pd.Timestamp, end: pd.Timestamp,
     start = "2024-03-04"
     end = "2024-03-31"
     """
-    lines = [f"[events.{name}]", f'kind = "{kind}"', f'start = "{start.date()}"', f'end = "{end.date()}"']
+    lines = [
+        f"[events.{name}]",
+        f'kind = "{kind}"',
+        f'start = "{start.date()}"',
+        f'end = "{end.date()}"',
+    ]
     if geo:
         lines.append("geo = [" + ", ".join(f'"{g}"' for g in geo) + "]")
     return "\n".join(lines)

@@ -37,7 +37,10 @@ def _panel() -> tuple[pd.DataFrame, dict[str, Any]]:
     df["negative_mentions"] = np.round(df["social_mentions"] * 0.1)
     df["positive_mentions"] = np.round(df["social_mentions"] * 0.5)
     raw = b.channel_map.to_dict()
-    raw["channels"]["mentions"] |= {"negative": "negative_mentions", "positive": "positive_mentions"}
+    raw["channels"]["mentions"] |= {
+        "negative": "negative_mentions",
+        "positive": "positive_mentions",
+    }
     raw["events"] = {"crisis_2022_06": dict(CRISIS, geo=[b.regions[0]])}
     return df, raw
 
@@ -157,7 +160,10 @@ def test_positive_and_negative_together_cannot_exceed_all_mentions_in_a_region()
     df = df.copy()
     region = df["province"].iloc[1]
     df.loc[df["province"] == region, "positive_mentions"] = df["social_mentions"] * 0.95
-    with pytest.raises(DataValidationError, match=rf"in region '{region}'.*'negative_mentions' \+ 'positive_mentions' exceeds"):
+    with pytest.raises(
+        DataValidationError,
+        match=rf"in region '{region}'.*'negative_mentions' \+ 'positive_mentions' exceeds",
+    ):
         from_dataframe(df, raw)
 
 
