@@ -152,6 +152,7 @@ def _eda_crisis(ds: MMMDataset) -> Check:
             {"candidates": [], "declared": declared},
         )
     found = crisis_candidates(ds)
+    toml = "\n\n".join(c.toml for c in found)
     values = {
         "candidates": [
             {"channel": c.channel, "start": c.start.date().isoformat(), "end": c.end.date().isoformat(),
@@ -159,7 +160,7 @@ def _eda_crisis(ds: MMMDataset) -> Check:
             for c in found
         ],
         "declared": declared,
-        "toml": "\n\n".join(c.toml for c in found),
+        "toml": toml,
     }  # fmt: skip
     if not found:
         also = f" outside the declared crisis window(s) {', '.join(declared)}" if declared else ""
@@ -172,7 +173,7 @@ def _eda_crisis(ds: MMMDataset) -> Check:
         f"window(s): {listed}. Undeclared, a crisis's dip is blamed on the media that ran at the "
         "time — usually the paid social bought to answer it.",
         "If these were crises (舆情), declare them in the channel map so the model gives them a "
-        "baseline shift of their own; nothing is changed until you do:\n\n" + values["toml"],
+        "baseline shift of their own; nothing is changed until you do:\n\n" + toml,
         values,
     )
 

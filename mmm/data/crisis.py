@@ -10,8 +10,9 @@ declares the crisis, the true ROI of every channel and the truth of the crisis.
 What is added to the base brand, per week ``t`` (and region ``g`` of a panel):
 
 * **response burst**: each channel of ``Crisis.response`` has its flighting multiplied by
-  ``Crisis.boost`` for ``Crisis.response_weeks`` weeks from the crisis start (before its
-  spend is scaled to the preset level, so the brand spends more overall that year);
+  ``Crisis.boost`` for ``Crisis.response_weeks`` weeks from ``Crisis.response_lag`` weeks
+  after the crisis starts (before its spend is scaled to the preset level, so the brand spends
+  more overall that year);
 * **negative mentions** ``N_t = usual_t · (1 + spike_t)``: a usual level of
   ``Crisis.negative_share`` × the brand's mean mentions, growing with the organic trend, with
   AR(1) and independent log-normal noise, and in the regions hit a spike that reaches
@@ -92,6 +93,7 @@ class Crisis:
     response: tuple[str, ...] = ("douyin",)
     boost: float = 4.0
     response_weeks: int = 6
+    response_lag: int = 1
     geo: tuple[str, ...] = ()
 
     def week(self, dates: pd.DatetimeIndex, seed: int) -> int:
@@ -111,9 +113,15 @@ class Crisis:
         return first
 
     def check(self) -> None:
-        if self.weeks < 1 or self.response_weeks < 0 or self.boost < 0 or self.peak < 1:
+        if (
+            self.weeks < 1
+            or min(self.response_weeks, self.response_lag) < 0
+            or self.boost < 0
+            or self.peak < 1
+        ):
             raise ValueError(
-                f"{self}: need weeks >= 1, response_weeks >= 0, boost >= 0 and peak >= 1."
+                f"{self}: need weeks >= 1, response_weeks >= 0, response_lag >= 0, boost >= 0 "
+                "and peak >= 1."
             )
         if not (0 <= self.depth < 1 and self.negative_effect >= 0 and 0 < self.negative_share < 1):
             raise ValueError(
@@ -333,7 +341,7 @@ def _burst(
             f"Crisis.response {bad}: response channels must be generated paid channels."
         )
     factor = np.ones(weeks)
-    factor[first : first + c.response_weeks] = c.boost
+    factor[first + c.response_lag : first + c.response_lag + c.response_weeks] = c.boost
     return {k: factor for k in keys}
 
 

@@ -757,7 +757,7 @@ def check_tone(
         pos_col = channel.positive or f"{channel.sentiment} (as positive mentions)"
         check_values(positive, dates, pos_col, f"positive mentions of earned channel {channel.name!r}", where)
         parts.append((positive, pos_col))
-    used = sum(p for p, _ in parts)
+    used = np.sum([p for p, _ in parts], axis=0)
     over = np.flatnonzero(used > total * (1 + 1e-9) + 1e-9)
     if len(over):
         names = " + ".join(repr(c) for _, c in parts)
