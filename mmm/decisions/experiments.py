@@ -53,9 +53,8 @@ import pandas as pd
 from mmm.analysis.attribution import iter_params, simulate_window
 from mmm.analysis.identify import WELL, Identifiability, identifiability
 from mmm.exceptions import ConfigError, check_channels
-from mmm.model.forward import earned_effect, in_sample_effects, saturated_media
+from mmm.model.forward import in_sample_effects, spend_change_effect
 from mmm.model.spec import LiftTest
-from mmm.model.transforms import lag_matrix
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -283,29 +282,9 @@ def window_change(
 ) -> np.ndarray:
     """Incremental national KPI (currency, (S, T)) of scaling channel ``j``'s input by ``1 + change`` in ``mask``.
 
-    Computed on the observed data with the model's own in-sample maths: the change's
-    carry-over and saturation, and for a source of earned media the extra (or lost)
-    earned activity it generates on top of the observed series; in every region.
+    :func:`mmm.model.forward.spend_change_effect` on the fit's design, summed over regions.
     """
-    design = result.design
-    scale = design.kpi_scale[None, None, :]
-    x = design.x.copy()
-    x[mask, :, j] *= 1 + change
-    sat0 = saturated_media(np, design, p)
-    sat1 = saturated_media(np, design, p, lagged=lag_matrix(x, design.max_lag))
-    d_sat = sat1[..., j] - sat0[..., j]  # (S, T, G)
-    out = d_sat * p["beta"][:, None, :, j] * scale
-    ch = design.channels[j]
-    for e, sources in design.earned.items():
-        if ch not in sources:
-            continue
-        ei = design.index(e)
-        k = sources.index(ch)
-        m0 = np.broadcast_to(design.x[:, :, ei], d_sat.shape)
-        m1 = np.maximum(m0 + p[f"{e}_gain"][:, k, None, None] * d_sat, 0.0)
-        value = earned_effect(np, design, p, e, m1, m0, p["beta"][:, :, ei])
-        out = out + value * scale
-    return out.sum(axis=2)
+    return spend_change_effect(result.design, p, j, mask, change).sum(axis=2)
 
 
 def lift_test(
