@@ -27,6 +27,7 @@ from mmm.exceptions import DataValidationError
 from mmm.present.evidence import Evidence, annotate_plan, evidence_data
 from mmm.present.plan import Plan, plan_data, recommended_spend
 from mmm.present.regions import RegionData, region_data
+from mmm.present.sentiment import SentimentData, sentiment_data
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
@@ -630,6 +631,7 @@ class ReportData:
     appendix: dict[str, pd.DataFrame]
     evidence: Evidence = field(default_factory=lambda: Evidence(None))
     regions: RegionData | None = None
+    sentiment: SentimentData | None = None
 
 
 def collect(
@@ -682,4 +684,5 @@ def collect(
         appendix=appendix_tables(src),
         evidence=evidence,
         regions=region_data(src.result, allocation, evidence.ident),
+        sentiment=sentiment_data(src.result),
     )
