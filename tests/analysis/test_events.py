@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import warnings
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from mmm.analysis.fit import MediaMixModel
+from mmm.analysis.results import FitResult
 from mmm.data.crisis import Crisis, CrisisBrand, generate_crisis
 from mmm.data.load import from_dataframe
 from mmm.model.spec import ModelSpec
@@ -69,6 +71,15 @@ def test_response_spend_returned_is_reported_for_the_burst_channel() -> None:
         and row["returned_lower"] <= row["returned_mean"] <= row["returned_upper"]
     )
     assert row["roi_mean"] == pytest.approx(row["returned_mean"] / row["spend"], rel=1e-6)
+
+
+def test_events_survive_save_and_load(tmp_path: Path) -> None:
+    _, result = _small()
+    loaded = FitResult.load(result.save(tmp_path / "fit"))
+    assert loaded.design.structure() == result.design.structure()
+    np.testing.assert_allclose(
+        loaded.events()["effect_mean"].values, result.events()["effect_mean"].values, rtol=1e-9
+    )
 
 
 def test_a_fit_without_events_reports_none() -> None:
