@@ -50,7 +50,7 @@ def test_groups_dims_and_data() -> None:
     train = result.design.train
     obs = dt["observed_data"]["kpi"]
     assert obs.dims == ("date",) and len(obs) == train.sum() == 96
-    np.testing.assert_array_equal(obs.values, result.dataset.data["kpi"].values[train])
+    np.testing.assert_array_equal(obs.values, result.dataset.kpi_total[train])
     assert dt["constant_data"]["spend"].dims == ("date", "channel")
     assert int((~dt["constant_data"]["in_fit"]).sum()) == result.spec.holdout_periods == 8
     for group in ("posterior_predictive", "log_likelihood"):
@@ -66,7 +66,7 @@ def test_loglik_is_pymcs_for_the_lognormal_likelihood() -> None:
     result = small_result()
     ours = pointwise_loglik(result).values
     theirs = _pymc_loglik(result, "log_kpi")  # density of log(y / kpi_scale)
-    y = result.dataset.data["kpi"].values[result.design.train]
+    y = result.dataset.kpi_total[result.design.train]
     # ours is the density of y itself: the log transform's Jacobian is -log(y)
     np.testing.assert_allclose(ours, theirs - np.log(y), rtol=1e-6, atol=1e-6)
 
