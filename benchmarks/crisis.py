@@ -1,6 +1,6 @@
 """A public-opinion crisis during a paid-social burst: the burst channel's ROI declared vs ignored.
 
-    .venv/bin/python benchmarks/crisis.py                    # seeds 0-4, 2 chains × 400 draws
+    .venv/bin/python benchmarks/crisis.py                    # seeds 0-5, 2 chains × 400 draws
     .venv/bin/python benchmarks/crisis.py --seeds 0 1 --draws 300 --json out.json
 
 For each seed, :func:`mmm.data.crisis.generate_crisis` draws a two-year weekly brand (TV,
@@ -92,7 +92,7 @@ def fit_one(ds: Any, spec: ModelSpec) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     ap.add_argument("--weeks", type=int, default=104)
     ap.add_argument("--chains", type=int, default=2)
     ap.add_argument("--draws", type=int, default=400)
