@@ -18,7 +18,7 @@ import pytest
 
 from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.results import FitResult
-from mmm.data.crisis import Crisis, CrisisBrand, generate_crisis
+from mmm.data.crisis import Crisis, CrisisBrand, generate_crisis, generate_crisis_panel
 from mmm.data.load import from_dataframe
 from mmm.model.spec import ModelSpec
 
@@ -100,3 +100,22 @@ def test_burst_channel_roi_is_recovered_with_the_crisis_declared() -> None:
     roi = result.roi().to_dataframe().loc["douyin"]
     true = brand.truth.set_index("channel").loc["douyin", "roi_total"]
     assert roi["roi_lower"] <= true <= roi["roi_upper"], (roi, true)
+
+
+@pytest.mark.slow  # a panel's first compilation: minutes on a loaded machine
+def test_regional_crisis_fits_and_is_costed_in_its_regions_only() -> None:
+    """A crisis that hit two of three regions (``geo`` on the event): the panel model fits (MAP),
+    the event shifts only those regions' baseline and its cost is reported."""
+    crisis = Crisis(geo=("Guangdong", "Henan"))
+    brand = generate_crisis_panel(
+        seed=1, regions=3, weeks=60, channels=["tv", "weibo", "douyin", "mentions"], crisis=crisis
+    )
+    assert brand.event.geo == ("Guangdong", "Henan")
+    result = _fit(brand, ModelSpec(method="map", seed=0, progress=False))
+    design = result.design
+    assert design.events is not None
+    hit = design.events[..., 0].max(axis=0) > 0
+    assert hit.tolist() == [g in crisis.geo for g in design.geos]
+    ev = result.events().to_dataframe().loc[brand.event.name]
+    assert ev["kind"] == "crisis" and np.isfinite(ev["effect_mean"])
+    assert "douyin" in set(result.crisis_response()["channel"].values)

@@ -14,7 +14,7 @@ import pytensor.tensor as pt
 import pytest
 from _fits import small_brand
 
-from mmm.data.crisis import CrisisBrand, generate_crisis, generate_crisis_panel
+from mmm.data.crisis import Crisis, CrisisBrand, generate_crisis, generate_crisis_panel
 from mmm.data.load import from_dataframe
 from mmm.data.regions import generate_panel
 from mmm.model import forward as F
@@ -139,7 +139,8 @@ def crisis_brand(request: pytest.FixtureRequest) -> CrisisBrand:
     """A crisis brand (mentions split by sentiment, the crisis declared), national and regional."""
     if request.param == "national":
         return generate_crisis(seed=1, weeks=60, channels=CRISIS_CHANNELS)
-    return generate_crisis_panel(seed=1, regions=3, weeks=60, channels=CRISIS_CHANNELS)
+    crisis = Crisis(geo=("Guangdong", "Henan"))  # two of the three regions
+    return generate_crisis_panel(seed=1, regions=3, weeks=60, channels=CRISIS_CHANNELS, crisis=crisis)
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +161,8 @@ def test_crisis_design_splits_mentions_and_declares_the_event(crisis_design: Des
     assert d.negative is not None and d.negative.shape == (d.n_periods, d.n_geos, 1)
     assert d.events is not None and d.events.shape == (d.n_periods, d.n_geos, 1)
     assert 0 < (d.events[..., 0].any(axis=1)).sum() < d.n_periods
+    if d.is_panel:  # the event shifts only the regions it hit
+        assert (d.events[..., 0].max(axis=0) > 0).tolist() == [g != "Shandong" for g in d.geos]
     # the excess negative mentions peak inside the crisis window
     peak = int(np.argmax(d.negative[..., 0].sum(axis=1)))
     assert d.events[peak, :, 0].max() > 0
