@@ -9,6 +9,7 @@ stay identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mmm.data.crisis import CrisisBrand, generate_crisis
@@ -23,12 +24,19 @@ SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "brand_weekly": ("generate", {"seed": 7, "weeks": 156}),
     "brand_weekly_zh": ("generate", {"seed": 8, "weeks": 104, "chinese": True}),
     "brand_regional": ("generate_panel", {"seed": 11, "regions": 20, "weeks": 156}),
-    "brand_regional_zh": ("generate_panel", {"seed": 12, "regions": 20, "weeks": 156, "chinese": True}),
+    "brand_regional_zh": (
+        "generate_panel",
+        {"seed": 12, "regions": 20, "weeks": 156, "chinese": True},
+    ),
     "brand_crisis_zh": ("generate_crisis", {"seed": 9, "weeks": 104, "chinese": True}),
 }
 #: the module of each generator (for the line that says what a sample is)
 _MODULES = {"generate": "synthetic", "generate_panel": "regions", "generate_crisis": "crisis"}
-_GENERATORS = {"generate": generate, "generate_panel": generate_panel, "generate_crisis": generate_crisis}
+_GENERATORS: dict[str, Callable[..., Any]] = {
+    "generate": generate,
+    "generate_panel": generate_panel,
+    "generate_crisis": generate_crisis,
+}
 #: the sample ``mmm demo`` fits, and ``mmm demo --regions``
 DEMO = "brand_weekly"
 DEMO_REGIONAL = "brand_regional"

@@ -16,6 +16,7 @@ from mmm.data.load import from_dataframe
 from mmm.model.spec import ModelSpec
 from mmm.present import text as T
 from mmm.present.report import build
+from mmm.present.runs import write_fit_tables
 from mmm.present.sentiment import sentiment_data
 
 CHANNELS = ["tv", "weibo", "douyin", "mentions"]
@@ -61,3 +62,14 @@ def test_report_shows_the_crisis_in_the_earned_section(
     events = pd.read_csv(next(tmp_path.rglob("*events*.csv")))
     assert events["kind"].tolist() == ["crisis"]
     assert next(tmp_path.rglob("*crisis_response*.csv")).exists()
+
+
+def test_fit_tables_of_a_crisis_fit_include_events_and_response(
+    crisis: tuple[Any, Any], tmp_path: Path
+) -> None:
+    brand, result = crisis
+    paths = write_fit_tables(result, tmp_path)
+    events = pd.read_csv(paths["events"])
+    assert events["event"].tolist() == [brand.event.name]
+    assert {"effect_mean", "effect_lower", "effect_upper"} <= set(events.columns)
+    assert "douyin" in set(pd.read_csv(paths["crisis_response"])["channel"])
