@@ -81,12 +81,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noise", type=float, nargs="+", default=[0.05])
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--tune", type=int, help="tuning steps (default: max(800, draws))")
     parser.add_argument("--quick", action="store_true", help="8 regions, 2 chains x 300 draws")
     parser.add_argument("--out", type=Path, help="write the table as CSV here")
     args = parser.parse_args(argv)
     if args.quick:
         args.regions, args.chains, args.draws = 8, 2, 300
-    spec = ModelSpec(chains=args.chains, draws=args.draws, tune=args.draws, seed=1, progress=False)
+    tune = args.tune if args.tune is not None else max(800, args.draws)
+    spec = ModelSpec(chains=args.chains, draws=args.draws, tune=tune, seed=1, progress=False)
     rows = []
     for seed in args.seeds:
         for noise in args.noise:
@@ -98,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
                       flush=True)  # fmt: skip
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 160)
-    print(f"\n{args.regions} regions x {args.weeks} weeks, {args.chains} chains x {args.draws} draws")
+    print(f"\n{args.regions} regions x {args.weeks} weeks, {args.chains} chains x {args.draws} draws"
+          f" ({tune} tuning)")  # fmt: skip
     print(table.round(3).to_string(index=False))
     summary = table.groupby("model")[["roi_error", "coverage", "geo_roi_error", "seconds"]].median()
     print("\nmedians over panels:\n" + summary.round(3).to_string())

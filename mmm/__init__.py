@@ -32,6 +32,7 @@ _PUBLIC = {
     "MediaMixModel": "mmm.analysis.fit",
     "FitResult": "mmm.analysis.results",
     "identifiability": "mmm.analysis.identify",
+    "compare": "mmm.analysis.validate",
     "BudgetScenario": "mmm.decisions.optimize",
     "Allocation": "mmm.decisions.optimize",
     "optimize_budget": "mmm.decisions.optimize",

@@ -1,5 +1,5 @@
 """The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``,
-``export``, ``fit-many``, ``benchmark recovery``, ``cache``.
+``export``, ``cv``, ``fit-many``, ``benchmark recovery``, ``cache``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -132,7 +132,12 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         elif kind in ("int", "float"):
             extra["metavar"] = "N" if kind == "int" else "X"
         group.add_argument(flag, dest=name, default=None, help=settings.help_text(name), **extra)
-    p.add_argument("--lift-tests", metavar="CSV", help="experiments: channel,start,end,lift,se")
+    p.add_argument(
+        "--lift-tests",
+        metavar="FILE",
+        help="experiments that calibrate the fit: a CSV with channel,start,end,lift,se and change "
+        "(-1.0 = went dark) or spend_change (currency), or a TOML file of [[lift_tests]] tables",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -349,11 +354,13 @@ def _add_report(sub: Subparsers) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
     from mmm.present.report import build
     from mmm.present.runs import identify_or_none, plan_note, saved_plan
 
     run = Path(args.run)
     result = FitResult.load(run)
+    cv = CrossValidation.load(run)
     given = [k for k in OPTIMIZE_DEFAULTS if getattr(args, k) is not None]
     saved = None if args.replan else saved_plan(result, run)
     if saved is not None and given:
@@ -382,6 +389,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         quarter=args.quarter,
         identifiability=ident,
         plan_note=note,
+        cross_validation=cv,
     )
     print(f"wrote {path} and {path.with_suffix('.xlsx')}")
     return EXIT_OK
@@ -408,6 +416,49 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print("error: choose a format: mmm export RUN --xlsx", file=sys.stderr)
         return EXIT_ERROR
     print(f"wrote {export_run(args.run, args.out)}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- cv
+def _add_cv(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "cv",
+        help="rolling-origin cross-validation: out-of-sample MAPE, interval coverage and ROI "
+        "stability across folds; write DIR/cv.csv (shown by `mmm report` when DIR is the run)",
+        description="Refit the model FOLDS times on the data up to a cut-off and score its "
+        "forecast of the next HORIZON periods (scikit-learn's TimeSeriesSplit). Writes cv.csv "
+        "(one row per fold), cv_roi.csv (each channel's ROI per fold) and cv_stability.csv "
+        "(channels whose ROI swings between folds are flagged). Give the run directory of "
+        "`mmm fit` as --out to show the summary in its report.",
+    )
+    p.add_argument("data", metavar="DATA", help="data file: .csv, .parquet, .xlsx or .xls")
+    p.add_argument("--config", "-c", required=True, metavar="MAP", help="channel map (TOML)")
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="directory to write")
+    p.add_argument("--folds", type=int, default=4, help="training windows (default 4)")
+    p.add_argument(
+        "--horizon", type=int, default=13, help="periods forecast after each (default 13)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="folds fitted at once, in separate processes (default: one per core)",
+    )
+    _add_model_args(p)
+    p.set_defaults(func=_cmd_cv)
+
+
+def _cmd_cv(args: argparse.Namespace) -> int:
+    from mmm.analysis.validate import cross_validate
+    from mmm.data.load import load
+
+    ds = load(args.data, args.config)
+    spec, _ = _spec_from_args(ds.channel_map, args)
+    cv = cross_validate(ds, spec.replace(progress=False), folds=args.folds, horizon=args.horizon, jobs=args.jobs)
+    for p in cv.save(args.out).values():
+        print(f"wrote {p}")
+    print()
+    print(cv)
     return EXIT_OK
 
 
@@ -577,6 +628,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_optimize,
     _add_report,
     _add_export,
+    _add_cv,
     _add_demo,
     _add_fit_many,
     _add_benchmark,

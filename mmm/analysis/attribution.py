@@ -290,8 +290,10 @@ def response_curves(
     """Incremental KPI of each channel vs its spend over ``window`` scaled 0..max_multiple× (dims: channel, multiple).
 
     Each point scales the channel's observed activity in the window by ``multiple`` (other
-    channels unchanged; in every region) and measures the change in KPI (direct + via earned,
-    carry-over inside the window, summed over regions) against zero activity in the window.
+    channels unchanged; in every region) and measures the change in KPI against zero activity
+    in the window: every channel's direct effect, the earned channels' included (they hold the
+    mentions the channel generates, so its via-earned part is not added again), carry-over
+    inside the window, summed over regions.
     """
     design, ds = result.design, result.dataset
     idx, hist, base_act = _window_inputs(result, window)
@@ -308,13 +310,13 @@ def response_curves(
             j = design.index(ch)
             zero = base_act.copy()
             zero[..., j] = 0
-            d0, v0 = simulate_window(result, zero, p, history=hist)
-            base_total = (d0 + v0).sum(axis=(1, 2, 3))
+            d0, _ = simulate_window(result, zero, p, history=hist)
+            base_total = d0.sum(axis=(1, 2, 3))  # earned channels' direct holds what sources made
             for k, mlt in enumerate(mult):
                 act = base_act.copy()
                 act[..., j] = base_act[..., j] * mlt
-                d, v = simulate_window(result, act, p, history=hist)
-                chunk[:, ci, k] = (d + v).sum(axis=(1, 2, 3)) - base_total
+                d, _ = simulate_window(result, act, p, history=hist)
+                chunk[:, ci, k] = d.sum(axis=(1, 2, 3)) - base_total
         draws.append(chunk)
     arr = xr.DataArray(
         np.concatenate(draws),
@@ -353,17 +355,17 @@ def mroi(
     chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     draws = []
     for p in iter_params(result):
-        d0, v0 = simulate_window(result, act, p, history=hist)
-        base = (d0 + v0).sum(axis=(1, 2, 3))
+        d0, _ = simulate_window(result, act, p, history=hist)
+        base = d0.sum(axis=(1, 2, 3))  # earned channels' direct holds what sources made
         cols = []
         for ch in chans:
             j = design.index(ch)
             a = act.copy()
             a[..., j] *= 1 + step
-            d, v = simulate_window(result, a, p, history=hist)
+            d, _ = simulate_window(result, a, p, history=hist)
             extra_spend = spend[j] * step
             cols.append(
-                ((d + v).sum(axis=(1, 2, 3)) - base) / extra_spend
+                (d.sum(axis=(1, 2, 3)) - base) / extra_spend
                 if extra_spend > 0
                 else np.full(len(base), np.nan)
             )

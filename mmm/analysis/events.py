@@ -26,7 +26,7 @@ import xarray as xr
 
 from mmm._dims import SAMPLE
 from mmm.analysis.attribution import PROB, iter_params, summarise
-from mmm.model.forward import event_contributions, negative_effect, spend_change_effect
+from mmm.model.forward import change_effect, event_contributions, negative_effect
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -120,10 +120,12 @@ def response_summary(result: FitResult, prob: float = PROB) -> xr.Dataset:
                 pairs.append((name, ch, periods, j))
     if not pairs:
         return xr.Dataset(coords={RESPONSE: []})
+    # the counterfactual of the lift tests (forward.change_effect): no input in the window
+    removals = [(ch, np.where(m[:, None], -design.x[:, :, j], 0.0)) for _, ch, m, j in pairs]
     draws = []
     for p in iter_params(result):
-        draws.append(np.stack([-spend_change_effect(design, p, j, m, -1.0).sum(axis=(1, 2))
-                               for _, _, m, j in pairs], axis=-1))  # fmt: skip
+        draws.append(np.stack([-(change_effect(np, design, p, ch, delta) * design.kpi_scale).sum(axis=(1, 2))
+                               for ch, delta in removals], axis=-1))  # fmt: skip
     labels = [f"{ch} · {name}" for name, ch, _, _ in pairs]
     returned = xr.DataArray(
         np.concatenate(draws), dims=(SAMPLE, RESPONSE), coords={RESPONSE: labels}

@@ -14,6 +14,7 @@ from mmm.analysis.attribution import PROB, iter_params, simulate_window, summari
 from mmm.exceptions import DataValidationError, list_some
 from mmm.model.design import fourier_features, holiday_features
 from mmm.model.forward import baseline
+from mmm.model.graph import SOFT_FLOOR
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -134,11 +135,14 @@ def baseline_rows(
     }
 
 
-def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB, geo: bool = False) -> xr.Dataset:
-    """Expected KPI (currency) for each future period, mean and ``prob`` interval (dims: date).
+def predict_draws(
+    result: FitResult, future: pd.DataFrame
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """Posterior draws of the expected KPI (currency) for future periods: (dates, mu, media),
+    each (S, W, G).
 
-    Also returns ``media_mean`` (expected media contribution, incl. earned) per period.
-    National totals; ``geo=True`` per region (dims: date, geo).
+    ``media`` is the expected media contribution per period and region, earned media included
+    (predicted from its sources: a future frame's earned columns are ignored).
     """
     dates, act, ctrl = future_activity(result, future)
     rows = baseline_rows(result, dates, ctrl)
@@ -151,12 +155,41 @@ def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB, geo: bo
         b = sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates), design.n_geos)) for v in base.values()) * scale
         direct, _ = simulate_window(result, act, p, history=hist)
         m = direct.sum(axis=-1)
-        mus.append(b + m if geo else (b + m).sum(axis=2))
-        media.append(m if geo else m.sum(axis=2))
+        mus.append(b + m)
+        media.append(m)
+    return dates, np.concatenate(mus), np.concatenate(media)
+
+
+def predictive_draws(
+    result: FitResult, mu: np.ndarray, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """KPI draws (currency, (S, W, G)) around expected KPI draws ``mu`` (S, W, G) with each
+    draw's noise ``sigma`` (S, G).
+
+    The likelihood of the fit: log-normal around the smoothly floored mean, or normal with sd
+    ``sigma`` × the region's KPI scale.
+    """
+    scale = result.design.kpi_scale
+    z = rng.normal(size=mu.shape)
+    if result.spec.likelihood == "lognormal":
+        mu_pos = np.logaddexp(0, SOFT_FLOOR * mu / scale) / SOFT_FLOOR * scale
+        return mu_pos * np.exp(z * sigma[:, None, :])
+    return mu + z * sigma[:, None, :] * scale
+
+
+def predict(result: FitResult, future: pd.DataFrame, prob: float = PROB, geo: bool = False) -> xr.Dataset:
+    """Expected KPI (currency) for each future period, mean and ``prob`` interval (dims: date).
+
+    Also returns ``media_mean`` (expected media contribution, incl. earned) per period.
+    National totals; ``geo=True`` per region (dims: date, geo).
+    """
+    dates, mu, media = predict_draws(result, future)
+    if not geo:
+        mu, media = mu.sum(axis=2), media.sum(axis=2)
     dims = (SAMPLE, DATE, GEO) if geo else (SAMPLE, DATE)
     coords: dict[str, Any] = {DATE: dates}
     if geo:
-        coords[GEO] = list(design.geos)
-    out = summarise(xr.DataArray(np.concatenate(mus), dims=dims, coords=coords), prob)
-    out["media_mean"] = (dims[1:], np.concatenate(media).mean(axis=0))
+        coords[GEO] = list(result.design.geos)
+    out = summarise(xr.DataArray(mu, dims=dims, coords=coords), prob)
+    out["media_mean"] = (dims[1:], media.mean(axis=0))
     return out

@@ -243,7 +243,12 @@ def load(directory: str | Path) -> dict[str, Any]:
 
 
 def one_region(data: xr.Dataset, posterior: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:
-    """A result saved before regions (formats 1, 2) as the one-region result it is."""
+    """A result saved before regions (formats 1, 2) as the one-region result it is.
+
+    Arrays that already carry the region axis are left as they are.
+    """
+    if "geo" in data.dims:
+        return data, posterior
     axes = {"kpi": 1, "spend": 1, "activity": 1, "controls": 1}
     data = data.assign({v: data[v].expand_dims({"geo": [NATIONAL]}, axis=a) for v, a in axes.items()})
     if "level" not in data.coords:

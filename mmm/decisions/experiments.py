@@ -2,49 +2,52 @@
 
 For each weakly identified or prior-dominated channel with a cost (see
 :mod:`mmm.analysis.identify`), :func:`experiments` proposes a lift test — a change of the channel's
-spend for a few weeks, run over time on the whole market or in half of the regions and
-scaled to national — with the spend it moves, the incremental KPI it should measure, its
-standard error and the ROI interval expected after the test.
+spend for a few weeks on the whole market (a national on/off or scale test) — with the spend it
+moves, the incremental KPI it should measure, its standard error and the ROI interval expected
+after the test. Where a test can run is an :class:`ExperimentScope` (:func:`scopes`): the whole
+market for a national dataset; matched-region designs (which regions get the change, which are
+controls, with their lower noise) join there once datasets carry regions.
 
 **How the precision is computed** (from the fitted model, no new sampling):
 
 1. *The test.* The channel runs at its typical weekly spend (mean of the last 52 periods)
    after the data, every other channel as in the last periods, carry-over from the
-   observed history. For each spend change (go dark = −100%, +50%, +100%, +200%) the
-   posterior draws give the incremental KPI ``L_s(W)`` summed over the first ``W`` weeks
-   (:func:`mmm.analysis.attribution.simulate_window`; direct and through earned media).
-2. *Its noise.* The measured lift over ``W`` weeks has standard error
-   ``se = √2 · σ_week · √W``: weekly KPI noise σ_week = posterior σ × mean KPI of the last
-   52 periods (the log-normal likelihood's noise is multiplicative, so its weekly sd is
-   about σ × the KPI level), summed over ``W`` independent weeks, and √2 because the
-   counterfactual comes from an equally noisy control (the same weeks in matched regions,
-   or as many comparison weeks).
+   observed history. For each spend change (go dark = −100%, +50%, +100%, +200%) and
+   duration ``W`` the posterior draws give the incremental KPI ``L`` of changing the first
+   ``W`` weeks: the counterfactual a :class:`~mmm.model.spec.LiftTest` states, over the test
+   weeks and the carry-over tail after them (direct and through earned media).
+2. *Its noise.* The lift is measured over ``W`` test weeks plus the ``max_lag − 1`` weeks of
+   carry-over after them (``measure_weeks``) and has standard error
+   ``se = √2 · σ_week · √measure_weeks``: weekly KPI noise σ_week = posterior σ × mean KPI of
+   the last 52 periods (the log-normal likelihood's noise is multiplicative, so its weekly
+   sd is about σ × the KPI level), and √2 because the counterfactual comes from an equally
+   noisy control (as many comparison weeks, or matched regions).
 3. *What it teaches.* Treat (ROI, measured lift) as jointly normal over the posterior
    draws: observing the lift with noise ``se`` leaves ROI variance
    ``Var(R) − Cov(R, L)² / (Var(L) + se²)`` whatever the outcome, so the 90% interval shrinks
    around its median by ``√(that / Var(R))``. Precision is the interval's half-width over
-   the median ROI (±30% = 0.3). The ``se`` used here adds the uncertainty of converting
-   the measured change into the window contribution that calibration takes (see
-   :func:`lift_test`): nothing much for going dark, a lot for spend increases while the
-   saturation curve is uncertain; ``lift_se`` reports the measurement's own.
+   the median ROI (±30% = 0.3).
 4. *The pick.* The design that reaches the target (default ±30%) moving the least spend
    (then the shortest); if none does, the most precise one, flagged ``meets_target=False``.
 
 **Closing the loop.** A test's result enters the next fit as a
-:class:`~mmm.model.spec.LiftTest` (``ModelSpec(lift_tests=…)``). The model's lift likelihood is on
-the channel's contribution over the test window at the spend actually run, while a test
-measures the change its spend change caused; :func:`lift_test` converts one into the
-other with the ratio of the two under the current posterior (its uncertainty is added to
-the standard error). On the synthetic generator, :func:`synthetic_lift` gives the true
-outcome of a spend change and :func:`simulate_recommended_tests` turns a recommendation
-table into lift tests inside the data window (the generator's truth plus noise of the
-recommended standard error): see ``benchmarks/lift_test_cycle.py`` and
-``docs/lift_test_cycle.md``.
+:class:`~mmm.model.spec.LiftTest` with its spend change (``change`` or ``spend_change``): the
+model compares the measured lift with the counterfactual it implies itself
+(:mod:`mmm.model.lift`), so nothing is converted through the current posterior.
+:func:`lift_test` builds one from a finished test and checks it against the fit's data. (Before
+version 0.3 the model took the channel's contribution over the window and this module converted a
+measured change into that with the current posterior's ratio of the two, widening the standard
+error; that form stays available as ``LiftTest(..., kind="contribution")``.) On the synthetic
+generator, :func:`true_lift` / :func:`synthetic_lift` give the true outcome of a test and
+:func:`simulate_recommended_tests` runs a recommendation table inside the data window (the
+generator's truth plus noise of the recommended standard error): see
+``benchmarks/lift_test_cycle.py`` and ``docs/lift_test_cycle.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,12 +55,14 @@ import pandas as pd
 
 from mmm.analysis.attribution import iter_params, simulate_window
 from mmm.analysis.identify import WELL, Identifiability, identifiability
-from mmm.exceptions import ConfigError, check_channels
-from mmm.model.forward import in_sample_effects, spend_change_effect
-from mmm.model.spec import LiftTest
+from mmm.exceptions import check_channels
+from mmm.model.calibration import check_geo, check_lift_test
+from mmm.model.forward import change_effect, in_sample_effects
+from mmm.model.lift import LiftTest, spread_change
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
+    from mmm.data.regions import RegionalBrand
     from mmm.data.synthetic import SyntheticBrand
 
 #: spend changes tried (relative): go dark, +50%, +100%, +200%
@@ -66,15 +71,73 @@ CHANGES = (-1.0, 0.5, 1.0, 2.0)
 DURATIONS = (4, 6, 8, 12)
 #: target precision: 90% ROI interval half-width over the median ROI
 TARGET = 0.3
-#: the control's share of the noise: se = NOISE_FACTOR · σ_week · √W
+#: the control's share of the noise: se = NOISE_FACTOR · σ_week · √measure_weeks
 NOISE_FACTOR = float(np.sqrt(2.0))
 #: periods whose mean spend sets the test's base level
 TYPICAL_PERIODS = 52
 #: columns of ``experiments.csv``
-COLUMNS = ("channel", "class", "design", "change", "weeks", "spend_change", "expected_lift",
-           "lift_se", "roi_interval_now", "roi_interval_after", "roi_median", "roi_lower_now",
+COLUMNS = ("channel", "class", "design", "scope", "test_regions", "control_regions", "change",
+           "weeks", "measure_weeks", "spend_change", "expected_lift", "lift_se",
+           "roi_interval_now", "roi_interval_after", "roi_median", "roi_lower_now",
            "roi_upper_now", "roi_lower_after", "roi_upper_after", "precision_now",
            "precision_after", "meets_target", "note")  # fmt: skip
+
+
+# ---------------------------------------------------------------------- where a test runs
+@dataclass(frozen=True)
+class ExperimentScope:
+    """Where a test runs and how noisy its comparison is.
+
+    ``name`` is ``"national"`` (the whole market, compared with as many weeks) or, for a
+    regional dataset, ``"geo"``: a matched-region design where ``test_regions`` get the change
+    and ``control_regions`` (matched on KPI level) do not. ``noise`` is the weekly standard
+    deviation (currency) of what the test measures: for the national scope ``noise_factor``
+    × the national weekly noise; for a geo design the test regions' noise and the controls'
+    scaled to the test regions' size, added in quadrature (shocks shared by all regions, which
+    the model's national effect takes, cancel in the difference).
+    """
+
+    name: str
+    test_regions: tuple[str, ...] = ()
+    control_regions: tuple[str, ...] = ()
+    noise_factor: float = NOISE_FACTOR
+    noise: float = 0.0
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The regions whose spend changes (empty: all)."""
+        return self.test_regions
+
+
+def scopes(result: FitResult, noise_factor: float = NOISE_FACTOR) -> tuple[ExperimentScope, ...]:
+    """The scopes a brand can test in: the whole market, and for a regional dataset a matched-region design.
+
+    The matched design orders the regions by their KPI over the last 52 periods and deals them
+    alternately to test and control (largest to test), so both groups span the same sizes;
+    :func:`candidate_tests` prices every design in every scope, and the recommended row's
+    ``test_regions`` go into :class:`~mmm.model.lift.LiftTest` as ``geo``.
+    """
+    per_region = region_noise(result)
+    national = ExperimentScope(
+        "national", noise_factor=noise_factor,
+        noise=noise_factor * float(np.sqrt(np.sum(per_region**2))),
+    )  # fmt: skip
+    design = result.design
+    if design.n_geos < 2:
+        return (national,)
+    kpi = result.dataset.data["kpi"].values.astype(float)[-TYPICAL_PERIODS:].mean(axis=0)
+    order = np.argsort(-kpi, kind="stable")
+    test, ctrl = order[0::2], order[1::2]
+    ratio = kpi[test].sum() / kpi[ctrl].sum()
+    noise = float(np.sqrt(np.sum(per_region[test] ** 2) + ratio**2 * np.sum(per_region[ctrl] ** 2)))
+    geo = ExperimentScope(
+        "geo",
+        test_regions=tuple(design.geos[g] for g in sorted(test)),
+        control_regions=tuple(design.geos[g] for g in sorted(ctrl)),
+        noise_factor=noise_factor,
+        noise=noise,
+    )
+    return (national, geo)
 
 
 # ---------------------------------------------------------------------- designs
@@ -88,10 +151,10 @@ def candidate_tests(
 ) -> pd.DataFrame:
     """Every candidate design for ``channels`` (default: all with a cost), with its expected precision.
 
-    Returns one row per (channel, change, weeks) with the columns of :data:`COLUMNS`
+    Returns one row per (channel, scope, change, weeks) with the columns of :data:`COLUMNS`
     except ``class``, ``meets_target`` and ``note``. See the module docstring for the
-    method; ``noise_factor`` scales the standard error (√2: a control as noisy as the
-    test; lower for a geo design whose matched regions share most shocks).
+    method; ``noise_factor`` scales the standard error of the national scope (√2: a control
+    as noisy as the test).
     """
     design = result.design
     ds = result.dataset
@@ -102,53 +165,62 @@ def candidate_tests(
         raise ValueError(f"changes == {list(changes)}; each must be >= -1 (go dark) and not 0.")
     if any(int(w) < 1 for w in durations):
         raise ValueError(f"durations == {list(durations)}; each must be >= 1 period.")
-    w_max = int(max(durations))
+    durations = [int(w) for w in durations]
+    tail = design.max_lag - 1
+    n_plan = max(durations) + 2 * tail  # carry-over of the source, then of the earned media it made
     act_all = ds.data["activity"].values.astype(float)
     spend_all = ds.data["spend"].values.astype(float)
     recent = slice(max(0, len(act_all) - TYPICAL_PERIODS), None)
-    base_rows = np.resize(act_all[-min(w_max, len(act_all)) :], (w_max, *act_all.shape[1:]))
-    noise = weekly_noise(result)
+    base_rows = np.resize(act_all[-min(n_plan, len(act_all)) :], (n_plan, *act_all.shape[1:]))
     sub = result.thin(draws)
+    where = scopes(result, noise_factor)
+    national_only = {c.name for c in ds.channel_map.channels if c.level == "national"}
     rows = []
     for ch in chans:
         j = design.index(ch)
         base = base_rows.copy()
         base[:, :, j] = act_all[recent, :, j].mean(axis=0)
-        weekly_spend = spend_all[recent, :, j].sum(axis=1).mean()
-        roi_s, contrib, lifts = _simulate_designs(sub, j, base, act_all, changes)
-        med, lo, hi = np.quantile(roi_s, [0.5, 0.05, 0.95])
-        var_r = float(np.var(roi_s))
-        c_cum = np.cumsum(contrib, axis=1)
-        for change, inc in zip(changes, lifts, strict=True):
-            cum = np.cumsum(inc, axis=1)
-            for w in durations:
-                lift = cum[:, int(w) - 1]
-                se = noise_factor * noise * np.sqrt(int(w))
-                se_use = _usable_se(se, lift, c_cum[:, int(w) - 1])
-                cov = float(np.cov(roi_s, lift)[0, 1])
-                var_after = var_r - cov**2 / (float(np.var(lift)) + se_use**2) if var_r > 0 else 0.0
-                shrink = float(np.sqrt(max(var_after, 0.0) / var_r)) if var_r > 0 else 1.0
-                lo_a, hi_a = med - (med - lo) * shrink, med + (hi - med) * shrink
-                rows.append(
-                    {
-                        "channel": ch,
-                        "design": design_label(change, int(w)),
-                        "change": float(change),
-                        "weeks": int(w),
-                        "spend_change": float(change * weekly_spend * int(w)),
-                        "expected_lift": float(lift.mean()),
-                        "lift_se": float(se),
-                        "roi_interval_now": f"{lo:.2f}–{hi:.2f}",
-                        "roi_interval_after": f"{lo_a:.2f}–{hi_a:.2f}",
-                        "roi_median": float(med),
-                        "roi_lower_now": float(lo),
-                        "roi_upper_now": float(hi),
-                        "roi_lower_after": float(lo_a),
-                        "roi_upper_after": float(hi_a),
-                        "precision_now": _precision(lo, hi, med),
-                        "precision_after": _precision(lo_a, hi_a, med),
-                    }
-                )
+        for scope in where:
+            if scope.cells and ch in national_only:
+                continue  # bought nationally: no region can be left out
+            cells = np.array([not scope.cells or g in scope.cells for g in design.geos])
+            weekly_spend = spend_all[recent][:, cells, j].sum(axis=1).mean()
+            roi_s, lifts = _simulate_designs(sub, j, base, act_all, changes, durations, cells)
+            med, lo, hi = np.quantile(roi_s, [0.5, 0.05, 0.95])
+            var_r = float(np.var(roi_s))
+            for change in changes:
+                for w in durations:
+                    lift = lifts[(change, w)]
+                    se = scope.noise * np.sqrt(w + tail)
+                    cov = float(np.cov(roi_s, lift)[0, 1])
+                    var_after = var_r - cov**2 / (float(np.var(lift)) + se**2) if var_r > 0 else 0.0
+                    shrink = float(np.sqrt(max(var_after, 0.0) / var_r)) if var_r > 0 else 1.0
+                    lo_a, hi_a = med - (med - lo) * shrink, med + (hi - med) * shrink
+                    rows.append(
+                        {
+                            "channel": ch,
+                            "design": design_label(change, w)
+                            + (f" in {len(scope.cells)} of {design.n_geos} regions" if scope.cells else ""),
+                            "scope": scope.name,
+                            "test_regions": ";".join(scope.test_regions) or "all",
+                            "control_regions": ";".join(scope.control_regions),
+                            "change": float(change),
+                            "weeks": w,
+                            "measure_weeks": w + tail,
+                            "spend_change": float(change * weekly_spend * w),
+                            "expected_lift": float(lift.mean()),
+                            "lift_se": float(se),
+                            "roi_interval_now": f"{lo:.2f}–{hi:.2f}",
+                            "roi_interval_after": f"{lo_a:.2f}–{hi_a:.2f}",
+                            "roi_median": float(med),
+                            "roi_lower_now": float(lo),
+                            "roi_upper_now": float(hi),
+                            "roi_lower_after": float(lo_a),
+                            "roi_upper_after": float(hi_a),
+                            "precision_now": _precision(lo, hi, med),
+                            "precision_after": _precision(lo_a, hi_a, med),
+                        }
+                    )
     return pd.DataFrame(
         rows, columns=[c for c in COLUMNS if c not in ("class", "meets_target", "note")]
     )
@@ -214,62 +286,61 @@ def _simulate_designs(
     base: np.ndarray,
     history: np.ndarray,
     changes: Sequence[float],
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Per draw: channel ``j``'s ROI over the data, its weekly contribution in the plan (S, W)
-    and, per change, the weekly incremental KPI of the change (S, W)."""
+    durations: Sequence[int],
+    cells: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[tuple[float, int], np.ndarray]]:
+    """Per draw: channel ``j``'s ROI over the data and, per (change, weeks), the incremental KPI
+    of changing its input in the first ``weeks`` periods of the plan ``base`` in the regions
+    ``cells`` (bool (G,); default all), all of the plan's periods summed, so the carry-over
+    tail is in."""
+    if cells is None:
+        cells = np.ones(base.shape[1], dtype=bool)
     design = result.design
-    spend = float(result.dataset.data["spend"].values[..., j].sum())
+    spend = float(result.dataset.data["spend"].values[..., j].sum())  # all periods and regions
     rois: list[np.ndarray] = []
-    contrib: list[np.ndarray] = []
-    incs: list[list[np.ndarray]] = [[] for _ in changes]
-    none, none_hist = base.copy(), history.copy()
-    none[..., j] = 0.0
-    none_hist[..., j] = 0.0
+    incs: dict[tuple[float, int], list[np.ndarray]] = {
+        (c, w): [] for c in changes for w in durations
+    }
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
         rois.append((eff.direct[..., j] + eff.via_earned[..., j]).sum(axis=(1, 2)) / spend)
-        d0, v0 = simulate_window(result, base, p, history=history)
-        y0 = (d0 + v0).sum(axis=(2, 3))
-        dn, vn = simulate_window(result, none, p, history=none_hist)
-        contrib.append(y0 - (dn + vn).sum(axis=(2, 3)))
-        for k, change in enumerate(changes):
-            act = base.copy()
-            act[..., j] *= 1 + change
-            d, v = simulate_window(result, act, p, history=history)
-            incs[k].append((d + v).sum(axis=(2, 3)) - y0)
-    return np.concatenate(rois), np.concatenate(contrib), [np.concatenate(x) for x in incs]
+        y0 = _plan_kpi(result, base, p, history)
+        for change in changes:
+            for w in durations:
+                act = base.copy()
+                act[:w, cells, j] *= 1 + change
+                incs[(change, w)].append(_plan_kpi(result, act, p, history) - y0)
+    return np.concatenate(rois), {k: np.concatenate(v) for k, v in incs.items()}
 
 
-def _usable_se(se: float, lift: np.ndarray, contrib: np.ndarray) -> float:
-    """Standard error of the part of a measured lift that calibration can use.
+def _plan_kpi(
+    result: FitResult, activity: np.ndarray, p: dict[str, np.ndarray], history: np.ndarray
+) -> np.ndarray:
+    """Media KPI of a plan summed over its periods, per draw (S,).
 
-    A :class:`~mmm.model.spec.LiftTest` is on the channel's contribution over the window, so a
-    measured change enters through the ratio ``k = contribution / lift``
-    (:func:`lift_test`): its uncertainty, in lift units, adds to the measurement's. About
-    nothing for going dark (k ≈ −1); a lot for spend increases when the saturation curve
-    is uncertain.
+    Every channel's direct effect, the earned channels' included: an earned channel's direct
+    effect already holds the mentions its sources generate (``via_earned`` is that part again,
+    attributed to the sources, so it is not added).
     """
-    ok = np.abs(lift) > 0
-    if not ok.any():
-        return float("inf")
-    k = contrib[ok] / lift[ok]
-    k_med = float(np.median(k))
-    if k_med == 0:
-        return float("inf")
-    k_sd = float(np.diff(np.quantile(k, [0.16, 0.84]))[0] / 2)
-    return float(np.hypot(se, float(np.mean(lift)) * k_sd / k_med))
+    direct, _ = simulate_window(result, activity, p, history=history)
+    return direct.sum(axis=(1, 2, 3))
 
 
-def weekly_noise(result: FitResult) -> float:
-    """Weekly national KPI noise in currency: each region's posterior-mean σ times its KPI level
-    of the last 52 periods (independent regions add in quadrature)."""
+def region_noise(result: FitResult) -> np.ndarray:
+    """Weekly KPI noise per region in currency (G,): the posterior-mean σ times the region's KPI
+    level of the last 52 periods (log-normal likelihood; its KPI scale for a normal one)."""
     sigma = np.asarray(result.posterior["sigma"].mean(("chain", "draw")).values, dtype=float)
     kpi = result.dataset.data["kpi"].values.astype(float)
     if result.spec.likelihood == "lognormal":
         level = kpi[-TYPICAL_PERIODS:].mean(axis=0)
     else:
         level = result.design.kpi_scale
-    return float(np.sqrt(np.sum((sigma * level) ** 2)))
+    return np.broadcast_to(sigma * level, (result.design.n_geos,)).astype(float)
+
+
+def weekly_noise(result: FitResult) -> float:
+    """Weekly national KPI noise in currency: :func:`region_noise` added in quadrature."""
+    return float(np.sqrt(np.sum(region_noise(result) ** 2)))
 
 
 def _precision(lo: float, hi: float, med: float) -> float:
@@ -282,9 +353,16 @@ def window_change(
 ) -> np.ndarray:
     """Incremental national KPI (currency, (S, T)) of scaling channel ``j``'s input by ``1 + change`` in ``mask``.
 
-    :func:`mmm.model.forward.spend_change_effect` on the fit's design, summed over regions.
+    The model's own counterfactual (:func:`mmm.model.forward.change_effect`, which the lift
+    likelihood uses too) on the observed data, in every region: the change's carry-over and
+    saturation, and for a source of earned media the extra (or lost) earned activity it
+    generates; summed over regions.
     """
-    return spend_change_effect(result.design, p, j, mask, change).sum(axis=2)
+    design = result.design
+    x = design.x[:, :, j]  # (T, G)
+    delta = np.stack([spread_change(x[:, g], mask, change=change) for g in range(x.shape[1])], 1)
+    eff = change_effect(np, design, p, design.channels[j], delta)  # (S, T, G) scaled
+    return (eff * design.kpi_scale).sum(axis=-1)
 
 
 def lift_test(
@@ -292,73 +370,109 @@ def lift_test(
     channel: str,
     start: Any,
     end: Any,
-    change: float,
+    change: float | None,
     lift: float,
     se: float,
-    draws: int = 500,
+    *,
+    spend_change: float | None = None,
+    geo: Sequence[str] | None = None,
 ) -> LiftTest:
-    """Turn a spend-change test's measured outcome into a :class:`~mmm.model.spec.LiftTest` for the next fit.
+    """A finished spend-change test as a :class:`~mmm.model.spec.LiftTest` for the next fit, checked against its data.
 
     Parameters
     ----------
     result : FitResult
-        The current fit; its dataset must cover ``start``..``end`` (refit on the data that
-        includes the test period first).
+        The fit whose data the test lies in (refit on data that includes the test period first).
     channel : str
     start, end : date-like
         The test's first and last period (inclusive).
-    change : float
-        Relative spend change the test applied (−1 = go dark, 1 = +100%).
+    change : float or None
+        Relative spend change the test applied (−1 = go dark, 1 = +100%); None with ``spend_change``.
     lift : float
-        Measured incremental KPI over the test weeks (negative for a go-dark test).
+        Measured incremental KPI over the test weeks and the carry-over weeks after them
+        (negative for a spend cut).
     se : float
         Its standard error (> 0).
-    draws : int
-        Posterior draws used for the conversion.
+    spend_change : float, optional
+        The change in currency instead of ``change``.
+    geo : sequence of str, optional
+        The regions that got the change (a matched-region test); default all.
 
     Returns
     -------
     LiftTest
-        ``lift`` = the channel's contribution over the window implied by the measurement,
-        ``lift × median(C/L)`` where ``C`` is the model's contribution over the window and
-        ``L`` the change's modelled incremental KPI; ``se`` adds the ratio's uncertainty.
+        ``kind="counterfactual"``: the model compares ``lift`` with the KPI change it implies
+        for this spend change. (Earlier versions returned the channel's contribution over the
+        window, converted with the current posterior; the model now does the comparison
+        itself, so no conversion and no added uncertainty.)
+
+    Raises
+    ------
+    ConfigError, UnknownChannelError
+        For a window outside the data, ``se`` ≤ 0, an unknown or earned channel, a change that
+        would make spend negative, or both / neither of ``change`` and ``spend_change``.
     """
-    design = result.design
-    check_channels([channel], [c for c, m in zip(design.channels, design.media, strict=True)
-                                if m != "earned"], "the lift test (paid and owned channels)")  # fmt: skip
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if not se > 0:
-        raise ConfigError(f"Lift test for channel {channel!r}: se == {se}, must be > 0.")
-    if start > end:
-        raise ConfigError(
-            f"Lift test for {channel!r}: end {end.date()} is before start {start.date()}."
-        )
-    mask = np.asarray((design.dates >= start) & (design.dates <= end))
-    step = design.dates[1] - design.dates[0] if len(design.dates) > 1 else pd.Timedelta(0)
-    if not mask.any() or start < design.dates[0] or end > design.dates[-1] + step:
-        raise ConfigError(
-            f"Lift test for {channel!r} runs {start.date()}..{end.date()}, outside the data "
-            f"({design.dates[0].date()}..{design.dates[-1].date()}); tests must fall inside the modelled period."
-        )
-    if change == 0 or change < -1:
-        raise ValueError(f"change == {change}; must be >= -1 (go dark) and not 0.")
-    j = design.index(channel)
-    if design.x[mask, :, j].sum() <= 0:
-        raise ValueError(
-            f"{channel!r} has no activity in {start.date()}..{end.date()}: a spend change there measures nothing."
-        )
-    ratios = []
-    for p in iter_params(result.thin(draws)):
-        eff = in_sample_effects(design, p)
-        contrib = (eff.direct[..., j] + eff.via_earned[..., j])[:, mask].sum(axis=(1, 2))
-        inc = window_change(result, p, j, mask, change)[:, mask].sum(axis=1)
-        ratios.append(contrib / inc)
-    k = np.concatenate(ratios)
-    k_med = float(np.median(k))
-    k_sd = float(np.diff(np.quantile(k, [0.16, 0.84]))[0] / 2)
-    return LiftTest(
-        channel, start, end, float(lift * k_med), float(np.hypot(se * k_med, lift * k_sd))
-    )
+    test = LiftTest(
+        channel, start, end, float(lift), float(se), change=change, spend_change=spend_change,
+        geo=tuple(geo) if geo else None,
+    )  # fmt: skip
+    check_lift_test(result.design, test)
+    return test
+
+
+def true_lift(
+    brand: SyntheticBrand | RegionalBrand,
+    channel: str,
+    start: Any,
+    end: Any,
+    *,
+    change: float | None = None,
+    spend_change: float | None = None,
+    geo: Sequence[str] | None = None,
+) -> float:
+    """The true outcome of a spend-change test on a synthetic brand: the counterfactual a LiftTest states.
+
+    The noise-free KPI with the channel's input changed in ``start``..``end`` minus the KPI as
+    generated, summed from ``start`` to the end of the data (the test weeks and the carry-over
+    after them) over every region, earned media recomputed from the changed input
+    (``expected_kpi`` of :class:`~mmm.data.synthetic.SyntheticBrand` or
+    :class:`~mmm.data.regions.RegionalBrand`). On a regional brand the change is made in the
+    regions ``geo`` (default all); ``spend_change`` is shared among them in proportion to the
+    channel's spend there, as :func:`mmm.model.calibration.input_change` does. The change is
+    spread as the model spreads it (:func:`mmm.model.lift.spread_change`), ``spend_change``
+    converted to the channel's input with its input per unit of cost over the data.
+    """
+    probe = LiftTest(channel, start, end, 0.0, 1.0, change=change, spend_change=spend_change,
+                     geo=tuple(geo) if geo is not None else None)  # fmt: skip
+    cmap = brand.channel_map
+    regions: tuple[str, ...] = tuple(getattr(brand, "regions", ()))
+    check_geo(probe, regions)
+    check_channels([channel], [c.name for c in cmap.channels if c.media != "earned"],
+                   f"the lift test {probe.window} (paid and owned channels)")  # fmt: skip
+    cfg = cmap.channel(channel)
+    data = brand.data
+    dates = pd.DatetimeIndex(pd.to_datetime(data[cmap.date]))
+    where = data[cmap.geo].astype(str).to_numpy() if regions else np.full(len(data), "")
+    cells = list(probe.geo) if probe.geo else sorted(set(where))
+    x_all = data[cfg.input_column].to_numpy(dtype=float)
+    cost_all = data[cfg.cost_column].to_numpy(dtype=float) if cfg.cost_column else x_all
+    spent = np.array([cost_all[where == r].sum() for r in cells])
+    share = spent / spent.sum() if spent.sum() > 0 else np.full(len(cells), 1 / len(cells))
+    new = x_all.copy()
+    for r, sh in zip(cells, share, strict=True):
+        rows = np.flatnonzero(where == r)
+        x = x_all[rows]
+        mask = np.asarray((dates[rows] >= probe.start) & (dates[rows] <= probe.end))
+        if change is not None:
+            delta = spread_change(x, mask, change=change)
+        else:
+            per_unit = x.sum() / cost_all[rows].sum() if cost_all[rows].sum() > 0 else 1.0
+            delta = spread_change(x, mask, amount=float(spend_change) * sh * per_unit)  # type: ignore[arg-type]
+        new[rows] = x + delta
+    changed = data.copy()
+    changed[cfg.input_column] = new
+    diff = brand.expected_kpi(changed) - brand.expected_kpi(data)
+    return float(diff[np.asarray(dates >= probe.start)].sum())
 
 
 def synthetic_lift(
@@ -370,19 +484,8 @@ def synthetic_lift(
     se: float = 0.0,
     seed: int = 0,
 ) -> float:
-    """The measured outcome of a spend-change test on a synthetic brand: truth plus N(0, se) noise.
-
-    The truth is the noise-free KPI with the channel's input scaled by ``1 + change`` in
-    ``start``..``end`` minus the KPI as observed, summed over those weeks
-    (:meth:`~mmm.data.synthetic.SyntheticBrand.expected_kpi`, earned media recomputed).
-    """
-    col = brand.channel_map.channel(channel).input_column
-    dates = pd.DatetimeIndex(pd.to_datetime(brand.data[brand.channel_map.date]))
-    mask = np.asarray((dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end)))
-    changed = brand.data.copy()
-    changed[col] = changed[col].astype(float)
-    changed.loc[mask, col] *= 1 + change
-    true = float((brand.expected_kpi(changed) - brand.expected_kpi(brand.data))[mask].sum())
+    """The measured outcome of a spend-change test on a synthetic brand: :func:`true_lift` plus N(0, se) noise."""
+    true = true_lift(brand, channel, start, end, change=change)
     return true + (float(np.random.default_rng(seed).normal(0.0, se)) if se > 0 else 0.0)
 
 
@@ -390,40 +493,77 @@ def busiest_window(
     result: FitResult, channel: str, weeks: int, within: int = TYPICAL_PERIODS
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The ``weeks`` consecutive periods among the last ``within`` with the most spend on ``channel``."""
+    return _window(result, channel, weeks, within, "busiest")
+
+
+def typical_window(
+    result: FitResult, channel: str, weeks: int, within: int = TYPICAL_PERIODS
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The ``weeks`` consecutive periods among the last ``within`` whose mean spend on ``channel``
+    is closest to its mean over those ``within`` periods: the spend level :func:`candidate_tests`
+    prices a test at."""
+    return _window(result, channel, weeks, within, "typical")
+
+
+def _window(
+    result: FitResult, channel: str, weeks: int, within: int, how: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     design = result.design
     j = design.index(channel)
     spend = result.dataset.data["spend"].values[:, :, j].sum(axis=1).astype(float)
     n = len(spend)
     first = max(0, n - max(within, weeks))
-    sums = [spend[s : s + weeks].sum() for s in range(first, n - weeks + 1)]
-    s = first + int(np.argmax(sums))
+    means = np.array([spend[s : s + weeks].mean() for s in range(first, n - weeks + 1)])
+    pick = np.argmax(means) if how == "busiest" else np.argmin(np.abs(means - spend[first:].mean()))
+    s = first + int(pick)
     return design.dates[s], design.dates[s + weeks - 1]
+
+
+#: where :func:`simulate_recommended_tests` places a test in the data
+PLACEMENTS = {"typical": typical_window, "busiest": busiest_window}
 
 
 def simulate_recommended_tests(
     result: FitResult,
-    brand: SyntheticBrand,
+    brand: SyntheticBrand | RegionalBrand,
     table: pd.DataFrame,
     seed: int = 0,
     noisy: bool = True,
+    relative_se: float | None = None,
+    placement: str = "typical",
 ) -> tuple[LiftTest, ...]:
     """Run the recommended tests of ``table`` on the synthetic brand, inside the data window.
 
-    Lift tests must fall inside the modelled period, so each test is placed on the
-    ``weeks`` periods of the last year where the channel spent most (a test run on
-    spend it did not have would measure nothing); the national spend series are left as
-    observed (a geo test in half the regions, scaled to national). Its outcome is the
-    generator's truth (:func:`synthetic_lift`) plus noise of the recommended ``lift_se``
-    (``noisy=False``: the expected outcome, the truth itself, still reported with that
-    standard error), converted with :func:`lift_test`.
+    Lift tests must fall inside the modelled period, so each test is placed on ``weeks``
+    periods of the last year: by default where the channel's spend was closest to its typical
+    level (:func:`typical_window`, the level the recommendation priced the test at);
+    ``placement="busiest"`` takes the weeks it spent most (:func:`busiest_window`). The data's
+    spend series are the business-as-usual spend the test changes (as a
+    :class:`~mmm.model.spec.LiftTest` reads them). Its outcome is the generator's truth
+    (:func:`true_lift`) plus normal noise of the recommended ``lift_se`` — or, with
+    ``relative_se``, of that share of the true lift (the precision of a matched-region test,
+    which a national dataset cannot price); ``noisy=False`` reports the truth itself, still
+    with that standard error.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement == {placement!r}; allowed: {', '.join(PLACEMENTS)}.")
     tests = []
     for k, row in enumerate(table.itertuples()):
-        start, end = busiest_window(result, row.channel, int(row.weeks))
-        se = row.lift_se if noisy else 0.0
-        measured = synthetic_lift(brand, row.channel, start, end, row.change, se, seed + k)
-        tests.append(lift_test(result, row.channel, start, end, row.change, measured, row.lift_se))
+        start, end = PLACEMENTS[placement](result, row.channel, int(row.weeks))
+        geo = _regions_of_row(row)
+        truth = true_lift(brand, row.channel, start, end, change=row.change, geo=geo)
+        se = float(row.lift_se) if relative_se is None else relative_se * abs(truth)
+        noise = float(np.random.default_rng(seed + k).normal(0.0, se)) if noisy else 0.0
+        tests.append(
+            lift_test(result, row.channel, start, end, row.change, truth + noise, se, geo=geo)
+        )
     return tuple(tests)
+
+
+def _regions_of_row(row: Any) -> tuple[str, ...] | None:
+    """The test regions of a recommendation row (None: all regions)."""
+    regions = str(getattr(row, "test_regions", "all") or "all")
+    return None if regions == "all" else tuple(regions.split(";"))
 
 
 # ---------------------------------------------------------------------- wording

@@ -47,7 +47,8 @@ class MMMRegressor(RegressorMixin, BaseEstimator):
     channel_map : ChannelMap, dict or path
         The channel map (its ``kpi`` column is what ``y`` holds).
     adstock, saturation, max_lag, roi_prior, share_prior, trend, n_changepoints,
-    fourier_modes, likelihood, sampler, method, chains, draws, tune, seed, target_accept
+    fourier_modes, likelihood, sampler, method, chains, draws, tune, seed, target_accept,
+        national_effect, geo_spread
         ModelSpec settings (see ``mmm fit --help``); None: the channel map's ``[model]``
         value, else ModelSpec's default.
     progress : bool
@@ -83,6 +84,8 @@ class MMMRegressor(RegressorMixin, BaseEstimator):
         tune: int | None = None,
         seed: int | None = None,
         target_accept: float | None = None,
+        national_effect: bool | None = None,
+        geo_spread: float | None = None,
         progress: bool = False,
     ) -> None:
         self.channel_map = channel_map
@@ -102,6 +105,8 @@ class MMMRegressor(RegressorMixin, BaseEstimator):
         self.tune = tune
         self.seed = seed
         self.target_accept = target_accept
+        self.national_effect = national_effect
+        self.geo_spread = geo_spread
         self.progress = progress
 
     # ------------------------------------------------------------------ sklearn API

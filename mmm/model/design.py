@@ -233,7 +233,7 @@ class Design:
             tuple((e, s) for e, s in self.earned.items()),
             self.fourier.shape[1], len(self.control_names), len(self.holiday_names),
             spec.trend, len(self.changepoints), spec.likelihood,
-            len(spec.lift_tests),
+            tuple(t.kind for t in spec.lift_tests),
             self.n_periods if self.is_panel and spec.national_effect else None,
             spec.national_effect if self.is_panel else None,
         ) + ((self.negative_channels, self.event_names) if self.negative_channels or self.event_names else ())  # fmt: skip

@@ -180,6 +180,47 @@ def earned_effect(
     return beta_e[..., None, :] * (full - earned_saturation(xp, design, params, earned, m_cf))
 
 
+def change_effect(
+    xp: Any,
+    design: Design,
+    params: Mapping[str, Any],
+    channel: str,
+    delta: Any,
+    x: Any = None,
+    mentions: Mapping[str, Any] | None = None,
+) -> Any:
+    """KPI change (scaled, (..., period, geo)) of adding ``delta`` to one channel's input.
+
+    The counterfactual of a spend change (a lift test, an experiment's design): the channel's
+    input ``x`` (period, geo; default the design's) and the changed input ``x + delta`` each go
+    through the channel's own carry-over and saturation, times its β; for a source of earned
+    media, the earned activity it generates changes by its gain times the change in its
+    saturated input, and that change is valued through the earned channel's own transforms
+    (:func:`earned_effect`; activity floored at zero). ``params`` holds the transform
+    parameters, ``beta`` (..., geo, channel) and each earned channel's ``{earned}_gain``
+    (..., source); ``mentions`` the earned series (period, geo; default the design's). The
+    PyMC graph passes its data inputs as ``delta``, ``x`` and ``mentions``.
+    """
+    i = design.index(channel)
+    w = channel_weights(xp, design, params, channel)
+    x0 = design.x[:, :, i] if x is None else x
+    x1 = x0 + delta
+    s0 = channel_saturation(xp, design, params, channel, adstock_series(xp, x0, w, design.max_lag))
+    s1 = channel_saturation(xp, design, params, channel, adstock_series(xp, x1, w, design.max_lag))
+    d_sat = s1 - s0
+    beta = params["beta"]
+    out = beta[..., None, :, i] * d_sat
+    for e, sources in design.earned.items():
+        if channel not in sources:
+            continue
+        ei = design.index(e)
+        m0 = design.x[:, :, ei] if mentions is None else mentions[e]
+        gain = params[f"{e}_gain"][..., sources.index(channel), None, None]
+        m1 = xp.maximum(m0 + gain * d_sat, 0.0)
+        out = out + earned_effect(xp, design, params, e, m1, m0, beta[..., :, ei])
+    return out
+
+
 def organic_mentions(params: Mapping[str, np.ndarray], earned: str, t: np.ndarray) -> np.ndarray:
     """Organic (not generated) earned activity at time index ``t`` per sample, (S, len(t), G), scaled."""
     drift = np.exp(params[f"{earned}_drift"][:, None, None] * t[None, :, None])
@@ -325,36 +366,6 @@ def mentions_generated(
         src = [design.index(s) for s in sources]
         scale = design.input_scale[:, design.index(e)]  # (G,)
         out[e] = p[f"{e}_gain"][:, None, None, :] * sat[..., src] * scale[None, None, :, None]
-    return out
-
-
-def spend_change_effect(
-    design: Design, p: Mapping[str, np.ndarray], j: int, mask: np.ndarray, change: float
-) -> np.ndarray:
-    """Incremental KPI (currency, (S, T, G)) of scaling channel ``j``'s input by ``1 + change`` in ``mask``.
-
-    On the observed data, with the model's in-sample maths: the change's carry-over and
-    saturation, and for a source of earned media the extra (or lost) earned activity it
-    generates on top of the observed series; in every region. ``change = -1`` over a window
-    is what the channel's spend in that window returned.
-    """
-    scale = design.kpi_scale[None, None, :]
-    x = design.x.copy()
-    x[mask, :, j] *= 1 + change
-    sat0 = saturated_media(np, design, p)
-    sat1 = saturated_media(np, design, p, lagged=lag_matrix(x, design.max_lag))
-    d_sat = sat1[..., j] - sat0[..., j]  # (S, T, G)
-    out = d_sat * p["beta"][:, None, :, j] * scale
-    ch = design.channels[j]
-    for e, sources in design.earned.items():
-        if ch not in sources:
-            continue
-        ei = design.index(e)
-        k = sources.index(ch)
-        m0 = np.broadcast_to(design.x[:, :, ei], d_sat.shape)
-        m1 = np.maximum(m0 + p[f"{e}_gain"][:, k, None, None] * d_sat, 0.0)
-        value = earned_effect(np, design, p, e, m1, m0, p["beta"][:, :, ei])
-        out = out + value * scale
     return out
 
 

@@ -48,9 +48,23 @@ from typing import Any
 
 import numpy as np
 
-from mmm.exceptions import ConfigError, check_channels
+from mmm.exceptions import ConfigError
+from mmm.model.calibration import (
+    cells_of,
+    check_lift_test,
+    first_period,
+    input_change,
+    lift_window,
+)
 from mmm.model.design import Design
-from mmm.model.forward import baseline, earned_effect, negative_media, pick, saturated_media
+from mmm.model.forward import (
+    baseline,
+    change_effect,
+    earned_effect,
+    negative_media,
+    pick,
+    saturated_media,
+)
 
 #: sharpness of the smooth floor that keeps the KPI mean positive inside the log
 SOFT_FLOOR = 50.0
@@ -104,10 +118,15 @@ def data_inputs(design: Design) -> dict[str, np.ndarray]:
         out[f"{e}_activity"] = m
     out |= _sentiment_inputs(design)
     for k, test in enumerate(design.spec.lift_tests):
-        window = (design.dates >= test.start) & (design.dates <= test.end)
-        out[f"lift_{k}_window"] = window.astype(float)
         out[f"lift_{k}_value"] = np.array(float(test.lift))
         out[f"lift_{k}_se"] = np.array(float(test.se))
+        if test.kind == "counterfactual":
+            out[f"lift_{k}_delta"] = input_change(design, test)
+            start = first_period(design, test)
+            out[f"lift_{k}_from"] = (np.arange(design.n_periods) >= start).astype(float)
+        else:
+            out[f"lift_{k}_window"] = lift_window(design, test).astype(float)
+            out[f"lift_{k}_geo"] = cells_of(design, test).astype(float)
     return out
 
 
@@ -361,42 +380,44 @@ def _lift_likelihoods(
     beta: Any,
     generated: dict[str, Any],
 ) -> None:
-    """Lift tests as a likelihood on the modelled contribution (currency) over each test window."""
+    """Lift tests as normal observations of the incremental KPI (currency) the model implies.
+
+    ``kind="counterfactual"``: KPI with the test's spend change minus KPI as in the data, over
+    the test's regions, from its first period to the end of the data (window plus carry-over
+    tail, earned path included): :func:`mmm.model.forward.change_effect` on
+    :func:`mmm.model.calibration.input_change`. ``kind="contribution"``: the channel's
+    contribution over the window in the test's regions (direct plus through earned media).
+    The test's numbers and masks are data inputs, so the graph depends only on how many tests
+    there are and of which kind.
+    """
+    model = pm.modelcontext(None)
     scale = d["kpi_scale"]
+    x = d["lagged"][:, :, :, 0]  # (T, G, C) scaled input
+    p = {**params, "beta": beta, **{f"{e}_gain": model[f"{e}_gain"] for e in generated}}
+    activity = {e: d[f"{e}_activity"] for e in generated}
     for k, test in enumerate(design.spec.lift_tests):
         ci = design.index(test.channel)
-        window = d[f"lift_{k}_window"][:, None]  # (T, 1)
-        effect = (media[:, :, ci] * scale[None, :] * window).sum()
-        for e, sources in design.earned.items():
-            if test.channel not in sources or e not in generated:
-                continue
-            ei = design.index(e)
-            si = sources.index(test.channel)
-            m_obs = d[f"{e}_activity"]
-            m_cf = pt.maximum(m_obs - generated[e][:, :, si], 0.0)
-            value = earned_effect(pt, design, params, e, m_obs, m_cf, beta[:, ei])
-            effect = effect + (value * scale[None, :] * window).sum()
+        if test.kind == "counterfactual":
+            gain = change_effect(pt, design, p, test.channel, d[f"lift_{k}_delta"], x[:, :, ci], activity)
+            effect = (gain * scale[None, :] * d[f"lift_{k}_from"][:, None]).sum()
+        else:
+            mask = d[f"lift_{k}_window"][:, None] * d[f"lift_{k}_geo"][None, :]  # (T, G)
+            effect = (media[:, :, ci] * scale[None, :] * mask).sum()
+            for e, sources in design.earned.items():
+                if test.channel not in sources or e not in generated:
+                    continue
+                ei = design.index(e)
+                si = sources.index(test.channel)
+                m_cf = pt.maximum(activity[e] - generated[e][:, :, si], 0.0)
+                value = earned_effect(pt, design, params, e, activity[e], m_cf, beta[:, ei])
+                effect = effect + (value * scale[None, :] * mask).sum()
         pm.Normal(f"lift_{k}", mu=effect, sigma=d[f"lift_{k}_se"], observed=d[f"lift_{k}_value"])
 
 
 def check_lift_tests(design: Design) -> None:
-    d0, d1 = design.dates[0], design.dates[-1]
+    """Check every lift test of the spec against the data (:func:`mmm.model.calibration.check_lift_test`)."""
     for test in design.spec.lift_tests:
-        check_channels([test.channel], design.channels, f"the lift test {test.start.date()}..{test.end.date()}")
-        if test.start < d0 or test.end > d1 + (design.dates[1] - design.dates[0]):
-            raise ConfigError(
-                f"Lift test for {test.channel!r} runs {test.start.date()}..{test.end.date()}, outside the data "
-                f"({d0.date()}..{d1.date()}); tests must fall inside the modelled period."
-            )
-        if not (np.isfinite(test.lift) and np.isfinite(test.se)):
-            raise ConfigError(
-                f"Lift test for {test.channel!r} ({test.start.date()}..{test.end.date()}): lift == {test.lift}, "
-                f"se == {test.se}; both must be finite numbers (lift in KPI units, se > 0)."
-            )
-        if not ((design.dates >= test.start) & (design.dates <= test.end)).any():
-            raise ConfigError(
-                f"Lift test for {test.channel!r} covers no period start between {test.start.date()} and {test.end.date()}."
-            )
+        check_lift_test(design, test)
 
 
 def param_names(model: Any) -> list[str]:

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-
 from mmm.exceptions import ConfigError
+from mmm.model.lift import LiftTest, read_lift_tests
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, Prior
 
 if TYPE_CHECKING:
@@ -27,58 +26,7 @@ METHODS = ("mcmc", "map")
 TRENDS = ("linear", "piecewise", "none")
 LIKELIHOODS = ("lognormal", "normal")
 
-
-@dataclass(frozen=True)
-class LiftTest:
-    """A measured experiment: the incremental KPI a channel caused between two dates.
-
-    ``lift`` is in KPI units (currency for revenue) summed over ``start``..``end``
-    (inclusive); ``se`` is its standard error. For a channel that drives earned media the
-    lift is its total effect (direct + through earned media).
-    """
-
-    channel: str
-    start: pd.Timestamp
-    end: pd.Timestamp
-    lift: float
-    se: float
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "start", pd.Timestamp(self.start))
-        object.__setattr__(self, "end", pd.Timestamp(self.end))
-        if not self.se > 0:
-            raise ConfigError(
-                f"Lift test for channel {self.channel!r} ({self.start.date()}..{self.end.date()}): "
-                f"se == {self.se}, must be > 0."
-            )
-        if self.end < self.start:
-            raise ConfigError(
-                f"Lift test for channel {self.channel!r}: end {self.end.date()} is before start {self.start.date()}."
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "start": self.start.date().isoformat(),
-            "end": self.end.date().isoformat(),
-            "lift": self.lift,
-            "se": self.se,
-        }
-
-
-def read_lift_tests(path_or_frame: Any) -> tuple[LiftTest, ...]:
-    """Lift tests from a CSV path or DataFrame with columns channel, start, end, lift, se."""
-    df = path_or_frame if isinstance(path_or_frame, pd.DataFrame) else pd.read_csv(path_or_frame)
-    need = ["channel", "start", "end", "lift", "se"]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ConfigError(f"Lift-test table lacks column(s) {missing}; it needs {need}.")
-    return tuple(
-        LiftTest(
-            str(r.channel), pd.Timestamp(r.start), pd.Timestamp(r.end), float(r.lift), float(r.se)
-        )
-        for r in df.itertuples()
-    )
+__all__ = ["LiftTest", "ModelSpec", "read_lift_tests"]
 
 
 @dataclass(frozen=True)
@@ -225,7 +173,7 @@ class ModelSpec:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ModelSpec:
         d = dict(d)
-        d["lift_tests"] = tuple(LiftTest(**t) for t in d.get("lift_tests", ()))
+        d["lift_tests"] = tuple(LiftTest.from_dict(t) for t in d.get("lift_tests", ()))
         d["channel_transforms"] = {k: tuple(v) for k, v in d.get("channel_transforms", {}).items()}
         d["channel_priors"] = {k: tuple(v) for k, v in d.get("channel_priors", {}).items()}
         d["param_priors"] = {k: Prior.from_dict(v) for k, v in d.get("param_priors", {}).items()}

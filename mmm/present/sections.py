@@ -32,6 +32,7 @@ from mmm.present.sentiment import SentimentData, sentiment_data
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
 PERIODS_PER_QUARTER = {"W": 13, "M": 3}
@@ -631,6 +632,8 @@ class ReportData:
     appendix: dict[str, pd.DataFrame]
     evidence: Evidence = field(default_factory=lambda: Evidence(None))
     regions: RegionData | None = None
+    #: out-of-sample validation of the specification (``mmm cv``), when one was run
+    cross_validation: CrossValidation | None = None
     sentiment: SentimentData | None = None
 
 
@@ -641,6 +644,7 @@ def collect(
     max_samples: int | None = MAX_SAMPLES,
     identifiability: Identifiability | None = None,
     experiments: pd.DataFrame | None = None,
+    cross_validation: CrossValidation | None = None,
 ) -> ReportData:
     """Compute the data of every section for one report.
 
@@ -655,6 +659,9 @@ def collect(
         Posterior samples to summarise (see :class:`Source`).
     identifiability, experiments : optional
         Computed here (once) when not given; see :func:`mmm.present.evidence.evidence_data`.
+    cross_validation : CrossValidation, optional
+        Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`) shown under model
+        health; the section says how to run one when it is None.
     """
     src = result if isinstance(result, Source) else Source(result, max_samples)
     q = quarter_windows(src, quarter)
@@ -684,5 +691,6 @@ def collect(
         appendix=appendix_tables(src),
         evidence=evidence,
         regions=region_data(src.result, allocation, evidence.ident),
+        cross_validation=cross_validation,
         sentiment=sentiment_data(src.result),
     )

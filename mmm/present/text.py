@@ -355,17 +355,23 @@ TESTS_LIFT = "{lift} ± {se}"
 TESTS_ROI = "{now} → {after}"
 TESTS_LOOP = (
     "How the results come back: record each finished test as a row of a CSV with the columns "
-    "channel,start,end,lift,se (the test's first and last week, the channel's incremental {kpi} "
-    "over those weeks at the spend it ran, and the standard error of that measurement) and "
-    "refit on data that includes the test weeks with mmm fit DATA --config MAP --out RUN "
-    "--lift-tests tests.csv. A spend-change test measures the {kpi} its change caused; "
-    "mmm.decisions.experiments.lift_test(result, channel, start, end, change, measured, se) turns that "
-    "into the row. The next report then shows how far each interval narrowed."
+    "channel,start,end,change,lift,se (the test's first and last week, the spend change it made: "
+    "-1.0 for going dark, 0.5 for +50%, or a spend_change column in currency instead, the {kpi} "
+    "it changed over the test weeks and the carry-over weeks after them, and the standard error "
+    "of that measurement) and refit with mmm fit DATA --config MAP --out RUN --lift-tests "
+    "tests.csv. The model compares each measured change with the change it implies itself. The "
+    "data's spend is read as the spend the test changed; where the data already shows the test "
+    "(zero spend in the dark weeks), record it as restoring the spend: spend_change = what was "
+    "withheld, lift = the {kpi} that was lost. The next report then shows how far each interval "
+    "narrowed."
 )
 TESTS_NOTE = (
-    "Design: go dark = pause the channel; +x% = raise its spend by that much, nationally or in "
-    "half of the regions scaled to national. The standard error assumes a control as noisy as "
-    "the test (matched weeks or regions)."
+    "Design: go dark = pause the channel; +x% = raise its spend by that much, on the whole market. "
+    "Run it in weeks of typical spend: the ROI interval after the test assumes that level, and a "
+    "test at unusually high or low spend says less about the channel's average return. Measure "
+    "the {kpi} change over the test weeks and the carry-over weeks after them (measure_weeks in "
+    "the CSV). The standard error assumes a control as noisy as the test (as many comparison "
+    "weeks); matched regions that share most shocks measure more precisely."
 )
 
 # ---------------------------------------------------------------------- 9. health
@@ -396,6 +402,40 @@ ACCURACY_ROWS = {
     "holdout_mape": "Holdout MAPE",
     "holdout_coverage": "Holdout periods inside the interval",
     "holdout_periods": "Holdout periods",
+}
+
+CV_TITLE = "Out-of-sample validation"
+CV_INTRO = (
+    "The model was refitted {folds} times, each time on the data up to a cut-off, and asked to "
+    "forecast the next {horizon} {unit} it had not seen (rolling-origin cross-validation). "
+    "Across the folds its forecasts were off by {mape} on average (MAPE), and {coverage} of "
+    "the actual {kpi} fell inside the {prob} predictive interval."
+)
+CV_STABLE = "Every channel's ROI stayed consistent from fold to fold."
+CV_UNSTABLE = (
+    "The ROI of {channels} swung between folds (intervals that do not overlap, or estimates "
+    "that vary by more than half their mean): treat it with care and test it before moving money."
+)
+CV_NONE = (
+    "Out-of-sample validation has not been run for this fit: mmm cv DATA --config MAP --out RUN "
+    "refits the model on earlier data and scores its forecasts of the periods that followed."
+)
+CV_FOLD_COLUMNS = {
+    "fold": "Fold",
+    "train_end": "Fitted up to",
+    "test_start": "Forecast from",
+    "test_end": "Forecast to",
+    "mape": "MAPE",
+    "coverage": "Inside the interval",
+    "convergence": "Fit",
+}
+CV_STABILITY_COLUMNS = {
+    "channel": "Channel",
+    "roi_mean": "ROI (mean over folds)",
+    "roi_min": "Lowest fold",
+    "roi_max": "Highest fold",
+    "unstable": "Swings",
+    "reason": "Why",
 }
 
 # ---------------------------------------------------------------------- 10. appendix

@@ -40,7 +40,8 @@ def _pymc_loglik(result: FitResult, observed: str) -> np.ndarray:
     out = pm.compute_log_likelihood(
         tree, var_names=[observed], model=model, extend_inferencedata=False, progressbar=False
     )
-    return np.asarray(out[observed].values)  # extend_inferencedata=False: the group itself
+    values = np.asarray(out[observed].values)  # extend_inferencedata=False: the group itself
+    return values[..., 0] if values.shape[-1] == 1 else values  # a national fit: one region
 
 
 def test_groups_dims_and_data() -> None:

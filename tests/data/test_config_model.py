@@ -69,4 +69,4 @@ def test_bad_model_values_name_the_key_and_what_is_allowed(model: Any, match: st
 
 def test_every_key_says_what_it_sets() -> None:
     for key, (kind, what) in MODEL_KEYS.items():
-        assert kind in {"str", "int", "float", "prior"} and what, key
+        assert kind in {"str", "int", "float", "bool", "prior"} and what, key

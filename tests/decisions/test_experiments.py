@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from _fits import small_brand, small_result
 
-from mmm.analysis.attribution import effect_totals
+from mmm.analysis.attribution import effect_totals, iter_params
 from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import PRIOR, WEAK, WELL, Identifiability, identifiability
 from mmm.data.load import from_dataframe
@@ -27,6 +27,8 @@ from mmm.decisions.experiments import (
     lift_test,
     simulate_recommended_tests,
     synthetic_lift,
+    true_lift,
+    window_change,
 )
 from mmm.exceptions import ConfigError, UnknownChannelError
 from mmm.model.spec import LiftTest, ModelSpec
@@ -53,7 +55,12 @@ def test_candidate_tests_are_ordered_by_precision_and_noise() -> None:
     assert len(cand) == 4 * 2
     dark = cand[cand.change == -1].set_index("weeks")
     assert (dark.expected_lift < 0).all() and (dark.spend_change < 0).all()
-    assert dark.loc[8, "lift_se"] == pytest.approx(dark.loc[4, "lift_se"] * np.sqrt(2))
+    tail = small_result().design.max_lag - 1  # the lift is measured over the test and its carry-over
+    assert (dark.measure_weeks == dark.index + tail).all()
+    assert dark.loc[8, "lift_se"] == pytest.approx(
+        dark.loc[4, "lift_se"] * np.sqrt((8 + tail) / (4 + tail))
+    )
+    assert (cand.scope == "national").all() and (cand.test_regions == "all").all()
     assert (cand.precision_after <= cand.precision_now + 1e-12).all()
     assert dark.loc[8, "precision_after"] <= dark.loc[4, "precision_after"]
     up = cand[cand.change == 1.0].set_index("weeks")
@@ -93,15 +100,14 @@ def test_experiment_inputs_are_checked() -> None:
 
 
 # ---------------------------------------------------------------------- closing the loop
-def test_lift_test_converts_a_go_dark_outcome_to_the_window_contribution() -> None:
+def test_lift_test_describes_the_experiment_for_the_next_fit() -> None:
     res = small_result()
     start, end = res.dataset.dates[40], res.dataset.dates[47]
     lt = lift_test(res, "tv", start, end, -1.0, lift=-1e6, se=2e5)
     assert isinstance(lt, LiftTest) and lt.channel == "tv"
-    # going dark loses the window's contribution less the carry-over from before it
-    assert 1e6 <= lt.lift < 2e6 and lt.se >= 2e5
-    up = lift_test(res, "weibo", start, end, 1.0, lift=5e5, se=2e5)
-    assert up.lift > 5e5  # +100% buys less than the first 100% (saturation)
+    assert (lt.kind, lt.change, lt.lift, lt.se) == ("counterfactual", -1.0, -1e6, 2e5)
+    up = lift_test(res, "weibo", start, end, None, lift=5e5, se=2e5, spend_change=1e6)
+    assert up.spend_change == 1e6 and up.change is None
 
 
 def test_lift_test_bad_input_gets_a_clear_error() -> None:
@@ -115,6 +121,10 @@ def test_lift_test_bad_input_gets_a_clear_error() -> None:
         lift_test(res, "radio", d[10], d[14], -1.0, -1e5, 1e4)
     with pytest.raises(ConfigError, match="before start"):
         lift_test(res, "tv", d[14], d[10], -1.0, -1e5, 1e4)
+    with pytest.raises(ConfigError, match="would make the spend negative"):
+        lift_test(res, "tv", d[10], d[14], None, -1e5, 1e4, spend_change=-1e12)
+    with pytest.raises(ConfigError, match="both spend_change and change"):
+        lift_test(res, "tv", d[10], d[14], -1.0, -1e5, 1e4, spend_change=-1e5)
 
 
 def test_model_rejects_bad_lift_tests_with_named_errors() -> None:
@@ -124,40 +134,61 @@ def test_model_rejects_bad_lift_tests_with_named_errors() -> None:
     def build(test: LiftTest) -> Any:
         return MediaMixModel(ModelSpec(lift_tests=(test,))).build(ds)
 
-    with pytest.raises(UnknownChannelError, match="Unknown channel 'radio' in the lift test .*; allowed: 'tv'"):
-        build(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4))
+    with pytest.raises(
+        UnknownChannelError, match="Unknown channel 'radio' in the lift test .*; allowed: 'tv'"
+    ):
+        build(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4, change=-1.0))
     with pytest.raises(ConfigError, match="outside the data"):
-        build(LiftTest("tv", "2021-11-01", "2022-02-07", 1e5, 1e4))
+        build(LiftTest("tv", "2021-11-01", "2022-02-07", 1e5, 1e4, change=-1.0))
     with pytest.raises(ConfigError, match="se == -5"):
-        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -5)
+        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -5, change=-1.0)
     with pytest.raises(ConfigError, match="lift == nan"):
-        build(LiftTest("tv", "2022-03-07", "2022-04-04", float("nan"), 1e4))
+        LiftTest("tv", "2022-03-07", "2022-04-04", float("nan"), 1e4, change=-1.0)
+    with pytest.raises(ConfigError, match="would make the spend negative"):
+        build(LiftTest("tv", "2022-03-07", "2022-04-04", -1e5, 1e4, spend_change=-1e12))
+    with pytest.raises(ConfigError, match="regional lift tests need a regional dataset"):
+        build(LiftTest("tv", "2022-03-07", "2022-04-04", -1e5, 1e4, change=-1.0, geo=("north",)))
 
 
-def test_synthetic_lift_is_the_generators_truth() -> None:
+def test_synthetic_lift_is_the_generators_truth_over_the_window_and_its_tail() -> None:
     b = small_brand()
     dates = pd.DatetimeIndex(b.data["week"])
     start, end = dates[60], dates[67]
     dark = synthetic_lift(b, "tv", start, end, -1.0)
-    contrib = b.components["tv"].iloc[60:68].sum()
-    assert -contrib <= dark < -0.5 * contrib  # loses the window's effect but not the carry-over
+    changed = b.data.assign(tv_spend=np.where((dates >= start) & (dates <= end), 0, b.data.tv_spend))
+    diff = b.expected_kpi(changed) - b.expected_kpi(b.data)
+    assert dark == pytest.approx(diff[60:].sum())
+    assert dark < diff[60:68].sum() < 0  # the carry-over after the window is lost too
     assert synthetic_lift(b, "tv", start, end, 1.0) > 0
     noisy = synthetic_lift(b, "tv", start, end, -1.0, se=1e5, seed=3)
     assert noisy != dark and abs(noisy - dark) < 5e5
+    # a source of earned media loses the mentions it generated as well as its direct effect
+    social = true_lift(b, "weibo", start, end, change=-1.0)
+    direct = b.expected_components(changed.assign(tv_spend=b.data.tv_spend, weibo_spend=np.where(
+        (dates >= start) & (dates <= end), 0, b.data.weibo_spend)))["weibo"].to_numpy()
+    assert social < (direct - b.components["weibo"].to_numpy())[60:].sum() < 0
+    spent = float(b.data.weibo_spend[60:68].sum())
+    assert true_lift(b, "weibo", start, end, spend_change=-spent) == pytest.approx(social)
+    with pytest.raises(ConfigError, match="regional lift tests need a regional dataset"):
+        true_lift(b, "weibo", start, end, change=-1.0, geo=["north"])
 
 
-CONFOUNDED, WEAK_CH, LARGE = "search", "douyin", "tv"
+CONFOUNDED, LARGE = "douyin", "tv"
+#: standard error of the simulated outcomes relative to the true lift: a matched-region test's
+#: precision (a national test's, about 30-50% here, is measured in docs/lift_test_cycle.md)
+GEO_SE = 0.15
 
 
 @lru_cache(maxsize=1)
 def _cycle() -> dict[str, Any]:
     """Fit the purpose-built brand, recommend tests, run them (expected outcome), refit.
 
-    Search's true ROI (2.5) is set away from the prior's mean (about 1.5): a prior-dominated
-    posterior is then visibly wrong, which is the case the tests exist for.
+    Douyin is a paid social channel that generates mentions and whose spend tracks the trend
+    and season (corr > 0.9); its true total ROI (3.4) is far from the prior's median (1): a
+    prior-dominated posterior is then visibly wrong, which is the case the tests exist for.
     """
-    brand = generate(seed=5, weeks=156, channels=["tv", "search", "douyin", "wechat_ads"],
-                     confounded=CONFOUNDED, weak=WEAK_CH, roi={"tv": 2.0, "search": 2.5})  # fmt: skip
+    brand = generate(seed=1, weeks=156, channels=["tv", "search", "weibo", "douyin", "mentions"],
+                     confounded=CONFOUNDED, roi={"tv": 2.0, "douyin": 3.0})  # fmt: skip
     ds = from_dataframe(brand.data, brand.channel_map)
     spec = ModelSpec(chains=4, draws=1000, tune=1000, seed=1, progress=False)
     with warnings.catch_warnings():
@@ -165,7 +196,7 @@ def _cycle() -> dict[str, Any]:
         before = MediaMixModel(spec).fit(ds)
         ident = identifiability(before)
         exp = experiments(before, ident)
-        tests = simulate_recommended_tests(before, brand, exp, noisy=False)
+        tests = simulate_recommended_tests(before, brand, exp, noisy=False, relative_se=GEO_SE)
         after = MediaMixModel(spec.replace(lift_tests=tests)).fit(ds)
     return {"brand": brand, "before": before, "after": after, "ident": ident, "exp": exp,
             "tests": tests}  # fmt: skip
@@ -179,34 +210,63 @@ def _roi_draws(result: Any) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_lift_tests_shrink_intervals_and_errors_of_the_tested_channels() -> None:
+def test_lift_tests_calibrate_a_trend_confounded_social_channel() -> None:
+    """fit → recommend → simulate the outcome → refit: the tested channels' intervals narrow and
+    still cover the truth; the confounded channel's error falls from its prior's to <= 10%."""
     c = _cycle()
     truth = c["brand"].truth.set_index("channel")["roi_total"]
     before, after = _roi_draws(c["before"]), _roi_draws(c["after"])
-    for ch in (CONFOUNDED, WEAK_CH):
+    tested = list(c["exp"].channel)
+    assert CONFOUNDED in tested
+    for ch in tested:
         w0 = before[ch].quantile(0.95) - before[ch].quantile(0.05)
-        w1 = after[ch].quantile(0.95) - after[ch].quantile(0.05)
-        mae0 = (before[ch] - truth[ch]).abs().mean()
-        mae1 = (after[ch] - truth[ch]).abs().mean()
-        assert w1 < 0.85 * w0, (ch, w0, w1)
-        # Draws move towards the truth on average (mean absolute error of the ROI draws).
-        # Not "the posterior mean moves closer": these lift tests have 27-400% standard
-        # errors and shrink towards the prior, while the wide before-posterior's mean lands
-        # 0.1-0.35 off by chance, so that comparison passed or failed with the seed.
-        assert mae1 < mae0, (ch, mae0, mae1)
+        lo, hi = after[ch].quantile(0.05), after[ch].quantile(0.95)
+        assert hi - lo < 0.85 * w0, (ch, w0, lo, hi)
+        assert lo <= truth[ch] <= hi, (ch, truth[ch], lo, hi)
+    err0 = abs(before[CONFOUNDED].mean() - truth[CONFOUNDED]) / truth[CONFOUNDED]
+    err1 = abs(after[CONFOUNDED].mean() - truth[CONFOUNDED]) / truth[CONFOUNDED]
+    assert err0 > 0.25 and err1 <= 0.10, (err0, err1)
     # the untested, well identified channel is left about where it was
     tv0, tv1 = before[LARGE].mean(), after[LARGE].mean()
     assert abs(tv1 - tv0) < 0.25 * tv0
 
 
 @pytest.mark.slow
-def test_confounded_and_weak_channels_are_flagged_and_flighted_large_one_is_not() -> None:
+def test_the_confounded_channel_is_flagged_and_the_flighted_large_one_is_not() -> None:
     c = _cycle()
     classes = c["ident"].classes
     assert classes[CONFOUNDED] in (WEAK, PRIOR), str(c["ident"])
-    assert classes[WEAK_CH] in (WEAK, PRIOR), str(c["ident"])
     assert classes[LARGE] == WELL, str(c["ident"])
-    row = c["ident"].row(CONFOUNDED)
-    assert "seasonal" in row.reason or "season" in row.reason
-    assert "below the noise" in c["ident"].row(WEAK_CH).reason
-    assert {CONFOUNDED, WEAK_CH} <= set(c["exp"].channel)
+    assert "season" in c["ident"].row(CONFOUNDED).reason
+    assert all(t.kind == "counterfactual" for t in c["tests"])
+
+
+def _roi_interval(result: Any, channel: str) -> tuple[float, float]:
+    r = result.roi().sel(channel=channel)
+    return float(r["roi_lower"]), float(r["roi_upper"])
+
+
+def test_a_lift_test_on_a_social_channel_samples_and_narrows_its_interval() -> None:
+    """Issue 13: a lift test on a paid social channel that drives earned media crashed the fit.
+
+    Weibo generates mentions; its go-dark test (the generator's true lift, 10% standard error)
+    is sampled into the fit, narrows weibo's ROI interval and pulls the model's own
+    counterfactual for the test (direct plus through mentions) to the measured lift.
+    """
+    before, brand = small_result(), small_brand()
+    ds = before.dataset
+    start, end = ds.dates[60], ds.dates[71]
+    truth = true_lift(brand, "weibo", start, end, change=-1.0)
+    test = LiftTest("weibo", start, end, truth, 0.1 * abs(truth), change=-1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        after = MediaMixModel(before.spec.replace(lift_tests=(test,))).fit(ds)
+    lo0, hi0 = _roi_interval(before, "weibo")
+    lo1, hi1 = _roi_interval(after, "weibo")
+    assert hi1 - lo1 < 0.7 * (hi0 - lo0), ((lo0, hi0), (lo1, hi1))
+    j = after.design.index("weibo")
+    mask = np.asarray((ds.dates >= start) & (ds.dates <= end))
+    implied = np.concatenate(
+        [window_change(after, p, j, mask, -1.0)[:, 60:].sum(axis=1) for p in iter_params(after)]
+    )
+    assert abs(implied.mean() - truth) < 2 * test.se, (implied.mean(), truth)

@@ -130,6 +130,37 @@ def _baseline_params(design: Design) -> dict[str, np.ndarray]:
     return out
 
 
+# ---------------------------------------------------------------------- the counterfactual of a spend change
+def _with_gains(design: Design, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return p | {f"{e}_gain": rng.uniform(0.1, 0.5, len(s)) for e, s in design.earned.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_change_effect_agrees_between_graph_and_numpy(design: Design, seed: int) -> None:
+    p = _with_gains(design, _random_params(design, np.random.default_rng(seed)))
+    j = design.index("weibo")  # a source of earned media
+    delta = np.zeros(design.x.shape[:2])  # (period, geo)
+    delta[40:52] = 0.5 * design.x[40:52, :, j]
+    graph = _graph(design, lambda xp, q: F.change_effect(xp, design, q, "weibo", delta), p)
+    numpy_out = F.change_effect(np, design, p, "weibo", delta)
+    np.testing.assert_allclose(graph, numpy_out, rtol=1e-8, atol=1e-12)
+    assert graph.sum() > 0 and np.allclose(graph[:40], 0.0)
+
+
+@pytest.mark.parametrize("channel", ["tv", "weibo"])
+def test_going_dark_throughout_loses_the_whole_contribution(design: Design, channel: str) -> None:
+    """Oracle: removing all of a channel's input loses its direct effect and, for a source of
+    earned media, the value of the mentions it generated (attribution's own split)."""
+    one = _with_gains(design, _random_params(design, np.random.default_rng(3)))
+    p = {**_baseline_params(design), **{k: v[None, :] for k, v in one.items()}}
+    eff = F.in_sample_effects(design, p)
+    j = design.index(channel)
+    lost = (F.change_effect(np, design, p, channel, -design.x[:, :, j]) * design.kpi_scale).sum()
+    assert lost == pytest.approx(-(eff.direct[0, ..., j] + eff.via_earned[0, ..., j]).sum(), rel=1e-9)
+    assert (eff.via_earned[0, ..., j].sum() > 0) == (channel == "weibo")
+
+
 # ---------------------------------------------------------------------- sentiment and events
 CRISIS_CHANNELS = ["tv", "weibo", "douyin", "mentions"]
 

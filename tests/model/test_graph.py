@@ -20,22 +20,28 @@ def test_lift_test_bad_input_is_named() -> None:
     ds = _dataset()
     with pytest.raises(UnknownChannelError, match="Unknown channel 'radio' in the lift test"):
         MediaMixModel(
-            ModelSpec(lift_tests=(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4),))
+            ModelSpec(
+                lift_tests=(LiftTest("radio", "2022-03-07", "2022-04-04", 1e5, 1e4, change=-1.0),)
+            )
         ).build(ds)
     with pytest.raises(ConfigError, match="outside the data"):
         MediaMixModel(
-            ModelSpec(lift_tests=(LiftTest("tv", "2030-01-07", "2030-02-04", 1e5, 1e4),))
+            ModelSpec(
+                lift_tests=(LiftTest("tv", "2030-01-07", "2030-02-04", 1e5, 1e4, change=-1.0),)
+            )
         ).build(ds)
     with pytest.raises(ConfigError, match="se == -1"):
-        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -1)
+        LiftTest("tv", "2022-03-07", "2022-04-04", 1e5, -1, change=-1.0)
 
 
-def test_lift_test_enters_the_likelihood() -> None:
+def test_lift_tests_of_both_kinds_enter_the_likelihood() -> None:
     ds = _dataset()
-    model = MediaMixModel(
-        ModelSpec(lift_tests=(LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5),))
-    ).build(ds)
-    assert "lift_0" in model.named_vars
+    tests = (
+        LiftTest("weibo", "2022-03-07", "2022-05-30", -2e6, 2e5, change=-1.0),
+        LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5, kind="contribution"),
+    )
+    model = MediaMixModel(ModelSpec(lift_tests=tests)).build(ds)
+    assert {"lift_0", "lift_1"} <= set(model.named_vars)
 
 
 def test_spec_rejects_bad_settings_with_allowed_values() -> None:

@@ -42,6 +42,8 @@ OTHER: dict[str, Any] = {
     "tune": 400,
     "seed": 7,
     "target_accept": 0.95,
+    "national_effect": False,
+    "geo_spread": 0.5,
 }
 #: a third value, for the flag in "flag beats map"
 THIRD: dict[str, Any] = {
@@ -49,6 +51,7 @@ THIRD: dict[str, Any] = {
     "share_prior": (0.1, 0.5), "trend": "none", "n_changepoints": 2, "fourier_modes": 1,
     "likelihood": "lognormal", "holdout_periods": 4, "sampler": "numpyro", "method": "mcmc",
     "chains": 3, "draws": 500, "tune": 600, "seed": 11, "target_accept": 0.85,
+    "national_effect": True, "geo_spread": 0.2,
 }  # fmt: skip
 
 
@@ -64,6 +67,8 @@ def _cmap(model: dict[str, Any] | None = None) -> ChannelMap:
 
 
 def _flags(name: str, value: Any) -> list[str]:
+    if isinstance(value, bool):
+        return [settings.FLAGS[name], "on" if value else "off"]
     vals = value if isinstance(value, tuple) else (value,)
     return [settings.FLAGS[name], *map(str, vals)]
 
@@ -165,9 +170,12 @@ def _strings(path: Path) -> list[str]:
 def _all_flags() -> set[str]:
     parser = build_parser()
     flags = set(parser._option_string_actions)
-    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
-        for sub in action.choices.values():
-            flags |= set(sub._option_string_actions)
+    todo = [parser]
+    while todo:  # subcommands, and theirs (mmm benchmark recovery)
+        p = todo.pop()
+        flags |= set(p._option_string_actions)
+        for action in getattr(p._subparsers, "_group_actions", []):
+            todo.extend(action.choices.values())
     return flags
 
 

@@ -59,7 +59,7 @@ def test_roi_rows_show_identifiability(html: str, ident: Identifiability, report
 def test_experiments_section_and_csv(html: str, ident: Identifiability, report: Path) -> None:
     sec = _section(html, "experiments")
     assert T.SECTIONS["experiments"] in sec
-    assert "--lift-tests tests.csv" in sec and "channel,start,end,lift,se" in sec
+    assert "--lift-tests tests.csv" in sec and "channel,start,end,change,lift,se" in sec
     todo = [c for c, k in ident.classes.items() if k != WELL and ident.row(c)["metric"] == "roi"]
     assert todo  # the small fit has weakly identified paid channels
     assert 'data-table="experiments"' in sec

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
+    from mmm.analysis.validate import CrossValidation
 
 __all__ = ["Block", "Section", "Table", "build", "clean_svg"]
 _Writer = Writer  # the name before the building blocks moved to mmm.present.report.blocks
@@ -471,7 +472,7 @@ class _Page:
             table = self.w.table("experiments", shown, self._cols(T.TESTS_COLUMNS),
                                  {"spend_change": lambda v: T.money(v, self.cur, signed=True), "class": _ident_label},
                                  raw=raw, classes={"class": ident_class}, details="note")  # fmt: skip
-            blocks += [Block("table", table=table), Block("note", text=T.TESTS_NOTE)]
+            blocks += [Block("table", table=table), Block("note", text=T.fill(T.TESTS_NOTE, kpi=self.kpi))]
         no_cost = ev.uncertain_without_cost()
         if no_cost:
             blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
@@ -503,8 +504,33 @@ class _Page:
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
             self._fig(plotting.draw_fit(self.d.fit, self.cur, self.kpi), self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
+            *self._cross_validation(),
             *self._ident_checks(),
         ])  # fmt: skip
+
+    def _cross_validation(self) -> list[Block]:
+        cv = self.d.cross_validation
+        if cv is None:
+            return [Block("h3", text=T.CV_TITLE), Block("p", text=T.CV_NONE)]
+        f = cv.folds
+        intro = T.fill(T.CV_INTRO, folds=len(f), horizon=int(f["n_test"].iloc[0]), unit=self.unit[1],
+                       mape=T.pct(cv.mape, digits=1), coverage=T.pct(cv.coverage), prob=T.pct(cv.prob),
+                       kpi=self.kpi)  # fmt: skip
+        st = cv.stability
+        verdict = (T.fill(T.CV_UNSTABLE, channels=T.join_names(list(cv.unstable))) if cv.unstable
+                   else T.CV_STABLE)  # fmt: skip
+        pcts = {"mape": lambda v: T.pct(v, digits=1), "coverage": T.pct}
+        rois = {c: T.ratio for c in ("roi_mean", "roi_min", "roi_max")}
+        shown = st.assign(unstable=[T.YES if v else T.NO for v in st["unstable"]])
+        return [
+            Block("h3", text=T.CV_TITLE),
+            Block("p", text=intro),
+            Block("table", table=self.w.table("cv_folds", f, T.CV_FOLD_COLUMNS, pcts,
+                                              classes={"convergence": status_class})),
+            Block("p", text=verdict),
+            Block("table", table=self.w.table("cv_stability", shown, T.CV_STABILITY_COLUMNS, rois,
+                                              raw=st)),
+        ]  # fmt: skip
 
     def _ident_checks(self) -> list[Block]:
         ident = self.d.evidence.ident
@@ -630,6 +656,7 @@ def build(
     experiments: pd.DataFrame | None = None,
     plan_note: str | None = None,
     xlsx: bool = True,
+    cross_validation: CrossValidation | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
@@ -668,6 +695,9 @@ def build(
     xlsx : bool
         Also write every table to one workbook beside the HTML, ``<stem>.xlsx`` (a sheet per
         table, units in the headers; :func:`mmm.present.export.write_workbook`).
+    cross_validation : CrossValidation, optional
+        Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`, ``mmm cv``), shown
+        under model health; without it the section says how to run one.
 
     Returns
     -------
@@ -688,7 +718,9 @@ def build(
     path.parent.mkdir(parents=True, exist_ok=True)
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
-    data = S.collect(result, allocation, quarter, max_samples, identifiability, experiments)
+    data = S.collect(
+        result, allocation, quarter, max_samples, identifiability, experiments, cross_validation
+    )
     writer = Writer(path)
     page = _Page(data, result, writer, cur, plan_note)
     sections = page.all()
