@@ -7,7 +7,8 @@ Run from the repository root::
 Writes every sample of :data:`mmm.data.samples.SAMPLES`: ``brand_weekly.{csv,toml}`` +
 ``brand_weekly_truth.csv`` (seed 7, 156 weeks, full preset, default options), the Chinese
 variant ``brand_weekly_zh.*`` (seed 8, 104 weeks) and the regional panels
-``brand_regional(_zh).*`` (20 provinces × 156 weeks, seeds 11 and 12, with ``_truth_by_geo.csv``).
+``brand_regional(_zh).*`` (20 provinces × 156 weeks, seeds 11 and 12, with ``_truth_by_geo.csv``)
+and the crisis brand ``brand_crisis_zh.*`` (seed 9, 104 weeks, with ``_crisis_truth.csv``).
 The generator is deterministic, so rerunning reproduces the committed files byte for byte.
 """
 

@@ -26,6 +26,7 @@ _PUBLIC = {
     "load": "mmm.data.load",
     "from_dataframe": "mmm.data.load",
     "generate": "mmm.data.synthetic",
+    "generate_crisis": "mmm.data.crisis",
     "ModelSpec": "mmm.model.spec",
     "LiftTest": "mmm.model.spec",
     "MediaMixModel": "mmm.analysis.fit",

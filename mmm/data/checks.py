@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mmm._checks import Check, Checks
+from mmm.data.detect import crisis_candidates
 
 if TYPE_CHECKING:
     from mmm.data.dataset import MMMDataset
 
 
 def data_checks(ds: MMMDataset) -> Checks:
-    """Every data check on ``ds`` (collinearity, VIF, variation, spend shares)."""
+    """Every data check on ``ds`` (collinearity, VIF, variation, spend shares, undeclared crises)."""
     return Checks(tuple(fn(ds) for fn in _EDA_CHECKS), title="Data checks")
 
 
@@ -137,9 +138,50 @@ def _eda_spend_share(ds: MMMDataset) -> Check:
     )
 
 
+def _eda_crisis(ds: MMMDataset) -> Check:
+    """Spikes of negative mentions that look like a public-opinion crisis and are not declared."""
+    cmap = ds.channel_map
+    declared = [e.label for e in cmap.events if e.kind == "crisis"]
+    if not cmap.sentiment_channels:
+        return Check(
+            "crisis",
+            "PASS",
+            "No earned channel is split by sentiment, so crises cannot be looked for; give the "
+            "negative mentions (`negative` or `sentiment` on the earned channel) to have them found.",
+            "",
+            {"candidates": [], "declared": declared},
+        )
+    found = crisis_candidates(ds)
+    toml = "\n\n".join(c.toml for c in found)
+    values = {
+        "candidates": [
+            {"channel": c.channel, "start": c.start.date().isoformat(), "end": c.end.date().isoformat(),
+             "geo": list(c.geo), "peak_z": c.peak_z, "peak_ratio": c.peak_ratio, "kpi_change": c.kpi_change}
+            for c in found
+        ],
+        "declared": declared,
+        "toml": toml,
+    }  # fmt: skip
+    if not found:
+        also = f" outside the declared crisis window(s) {', '.join(declared)}" if declared else ""
+        return Check("crisis", "PASS", f"No spike of negative mentions{also}.", "", values)
+    listed = "; ".join(c.describe() for c in found[:5])
+    return Check(
+        "crisis",
+        "REVIEW",
+        f"Negative mentions spike like a public-opinion crisis in {len(found)} undeclared "
+        f"window(s): {listed}. Undeclared, a crisis's dip is blamed on the media that ran at the "
+        "time — usually the paid social bought to answer it.",
+        "If these were crises (舆情), declare them in the channel map so the model gives them a "
+        "baseline shift of their own; nothing is changed until you do:\n\n" + toml,
+        values,
+    )
+
+
 _EDA_CHECKS: tuple[Callable[[MMMDataset], Check], ...] = (
     _eda_correlation,
     _eda_vif,
     _eda_variation,
     _eda_spend_share,
+    _eda_crisis,
 )

@@ -16,8 +16,13 @@ The map is a small TOML file (parsed with the standard library's ``tomllib``)::
     media = "earned"
     activity = "social_mentions"
     driven_by = ["weibo", "wechat_posts"]
+    negative = "negative_mentions"   # optional: negative mentions among them
     [controls]
     columns = ["price_index"]
+    [events.crisis_2024_03]  # optional: named events, modelled as baseline shifts
+    kind = "crisis"
+    start = "2024-03-04"
+    end = "2024-03-31"
     [model]                  # optional: model and sampler settings (ModelSpec field names)
     trend = "piecewise"
     target_accept = 0.95
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from mmm._dims import MEDIA_TYPES, MediaType
+from mmm.data.events import EventConfig, events_to_dict, parse_events
 from mmm.exceptions import ConfigError, check_channels, list_some
 
 TOP_KEYS = {
@@ -51,6 +57,7 @@ TOP_KEYS = {
     "population": "region population: a column name, or a [population] table of region = number",
     "channels": "one [channels.NAME] table per channel",
     "controls": "[controls] table with `columns` and optional `holidays`",
+    "events": "one [events.NAME] table per named event (crisis | launch | outage | promotion) with `kind`, `start`, `end` and optional `geo`",
     "model": "[model] table of model and sampler settings (see MODEL_KEYS)",
 }
 CHANNEL_KEYS = {
@@ -61,6 +68,9 @@ CHANNEL_KEYS = {
     "social": "true for social-media channels (default false)",
     "platform": 'platform name shown in reports, e.g. "Weibo"',
     "driven_by": "earned channels: channels whose activity generates this earned media",
+    "negative": "earned channels: column of negative mentions (`activity` then counts all mentions)",
+    "positive": "earned channels with `negative`: column of positive mentions (the rest are neutral)",
+    "sentiment": "earned channels: column of a net sentiment score in [-1, 1], (positive − negative) / all mentions",
     "roi_prior": "[median, sigma] of a log-normal prior on ROI (paid, or owned with a cost)",
     "share_prior": "[median, sigma] of a log-normal prior on the share of KPI (owned / earned)",
     "adstock": "carry-over transform name (see mmm.model.transforms.ADSTOCKS)",
@@ -112,7 +122,9 @@ class ChannelConfig:
     Paid channels carry ``spend`` (and optionally ``activity``, e.g. impressions, which
     then drives the model while spend stays the cost). Owned and earned channels carry
     ``activity``; owned channels may add a ``cost`` column and then get an ROI. Earned
-    channels list the channels that generate them in ``driven_by``.
+    channels list the channels that generate them in ``driven_by``, and may say how their
+    mentions split by sentiment: ``negative`` (a column of negative mentions; ``activity``
+    counts all of them), optionally ``positive``, or ``sentiment`` (a net score in [-1, 1]).
     """
 
     name: str
@@ -129,6 +141,14 @@ class ChannelConfig:
     saturation: str | None = None
     max_lag: int | None = None
     level: str = "regional"
+    negative: str | None = None
+    positive: str | None = None
+    sentiment: str | None = None
+
+    @property
+    def has_sentiment(self) -> bool:
+        """Whether the channel's mentions are split by sentiment (``negative`` or ``sentiment``)."""
+        return bool(self.negative or self.sentiment)
 
     @property
     def input_column(self) -> str:
@@ -145,7 +165,8 @@ class ChannelConfig:
     @property
     def columns(self) -> tuple[str, ...]:
         """Every data column this channel reads."""
-        return tuple(c for c in (self.spend, self.activity, self.cost) if c)
+        cols = (self.spend, self.activity, self.cost, self.negative, self.positive, self.sentiment)
+        return tuple(c for c in cols if c)
 
 
 @dataclass(frozen=True)
@@ -180,6 +201,8 @@ class ChannelMap:
     population_table: Mapping[str, float] | None = None
     #: the ``[model]`` table: ModelSpec settings by field name (type-checked, see MODEL_KEYS)
     model: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: named events (crisis, launch, outage, promotion), one entry per window
+    events: tuple[EventConfig, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ construction
@@ -282,6 +305,14 @@ class ChannelMap:
                 "which only means something for a regional panel; set `geo` (the region column) "
                 "or remove `level`."
             )
+        events = parse_events(raw.get("events"), where)
+        regional = [e.label for e in events if e.geo]
+        if regional and geo is None:
+            raise ConfigError(
+                f"Channel map {where}: event(s) {list_some(regional)} name regions (`geo`), which "
+                "only means something for a regional panel; set `geo` (the region column) or "
+                "remove the event's `geo`."
+            )
         used = [raw["date"], raw["kpi"], *columns] + [c for ch in channels for c in ch.columns]
         used += [c for c in (geo, population) if c]
         dupes = sorted({c for c in used if used.count(c) > 1})
@@ -305,6 +336,7 @@ class ChannelMap:
             population=population,
             population_table=population_table,
             model=model_section(raw.get("model", {}), where),
+            events=events,
         )
 
     # ------------------------------------------------------------------ accessors
@@ -319,6 +351,11 @@ class ChannelMap:
                 return c
         check_channels([name], self.channel_names, "the channel map")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def sentiment_channels(self) -> tuple[str, ...]:
+        """Earned channels whose mentions are split by sentiment."""
+        return tuple(c.name for c in self.channels if c.has_sentiment)
 
     def by_media(self, media: str) -> tuple[ChannelConfig, ...]:
         return tuple(c for c in self.channels if c.media == media)
@@ -362,6 +399,8 @@ class ChannelMap:
             out["model"] = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in self.model.items()
             }
+        if self.events:
+            out["events"] = events_to_dict(self.events)
         return out
 
     def to_toml(self) -> str:
@@ -419,6 +458,7 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
         )
     if media == "paid" and "cost" in spec:
         raise ConfigError(f"In {ctx}: paid channels state their cost in `spend`, not `cost`.")
+    _sentiment_keys(spec, media, ctx)
     driven_by = spec.get("driven_by", [])
     if isinstance(driven_by, str):
         driven_by = [driven_by]
@@ -457,7 +497,36 @@ def _channel(name: str, spec: Any, where: str) -> ChannelConfig:
         saturation=spec.get("saturation"),
         max_lag=max_lag,
         level=level,
+        negative=spec.get("negative"),
+        positive=spec.get("positive"),
+        sentiment=spec.get("sentiment"),
     )
+
+
+def _sentiment_keys(spec: Mapping[str, Any], media: str, ctx: str) -> None:
+    """``negative`` / ``positive`` / ``sentiment``: earned channels only, one way of saying it."""
+    given = [k for k in ("negative", "positive", "sentiment") if k in spec]
+    if not given:
+        return
+    if media != "earned":
+        raise ConfigError(
+            f"In {ctx}: sentiment column(s) {list_some(given)} may only be set on an earned "
+            f"channel (mentions split by sentiment); this one is {media}. Put them on the earned "
+            "channel that counts the mentions."
+        )
+    for key in given:
+        if not (isinstance(spec[key], str) and spec[key]):
+            raise ConfigError(f"In {ctx}: `{key}` must be a column name, got {spec[key]!r}.")
+    if "sentiment" in spec and ("negative" in spec or "positive" in spec):
+        raise ConfigError(
+            f"In {ctx}: give either counts (`negative`, optionally `positive`) or a net score "
+            "(`sentiment`), not both."
+        )
+    if "positive" in spec and "negative" not in spec:
+        raise ConfigError(
+            f"In {ctx}: `positive` needs `negative` too (the model separates negative mentions); "
+            "with positive counts only, give the negative ones as well."
+        )
 
 
 def _geo(raw: Mapping[str, Any], where: str) -> tuple[str | None, str | None, dict[str, float] | None]:
@@ -607,6 +676,13 @@ def dict_to_toml(d: Mapping[str, Any]) -> str:
                 lines.append("")
                 lines.append(f"[channels.{_toml_key(name)}]")
                 lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in spec.items())
+        elif k == "events":
+            for name, spec in v.items():
+                for window in spec if isinstance(spec, list) else [spec]:
+                    head = f"events.{_toml_key(name)}"
+                    lines.append("")
+                    lines.append(f"[[{head}]]" if isinstance(spec, list) else f"[{head}]")
+                    lines.extend(f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in window.items())
         else:
             lines.append("")
             lines.append(f"[{_toml_key(k)}]")  # [controls], [population]

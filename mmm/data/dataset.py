@@ -9,6 +9,9 @@ kpi        (date, geo)              sales / revenue per period, in currency (or 
 spend      (date, geo, channel)     what each channel cost, in currency (0 without a cost)
 activity   (date, geo, channel)     what drives the model: activity if mapped, else spend
 controls   (date, geo, control)     control regressors (price, promotions, …)
+negative   (date, geo, channel)     negative mentions of earned channels split by sentiment
+                                    (0 for other channels; only when the map has such a channel)
+positive   (date, geo, channel)     positive mentions, where the map gives a ``positive`` column
 ========== ======================== ====================================================
 
 and channel coordinates ``media`` (paid | owned | earned), ``social``, ``platform``,
@@ -20,6 +23,13 @@ map names a ``geo`` column) has one entry per province, city or market, and opti
 Validation runs once, at construction, in named steps; each failure raises
 :class:`~mmm.exceptions.DataValidationError` naming the column, the region, the dates and
 what is allowed. Nothing is ever silently changed.
+
+Sentiment: an earned channel with ``negative`` counts all its mentions in ``activity`` and the
+negative ones in ``negative`` (at most the total); ``positive`` (optional) counts positive ones
+(negative + positive at most the total, the rest being neutral). A net ``sentiment`` score
+``s`` in [-1, 1] is read as counts: ``negative = activity · (1 − s) / 2`` and ``positive =
+activity · (1 + s) / 2`` (every mention positive or negative), converted row by row before
+daily rows are summed to weeks. Named events (``ChannelMap.events``) must fall inside the data.
 """
 
 from __future__ import annotations
@@ -36,9 +46,12 @@ import xarray as xr
 from mmm._checks import Checks
 from mmm._dims import CHANNEL, CONTROL, DATE, GEO, MIN_PERIODS, PERIODS_PER_YEAR
 from mmm.data.config import ChannelMap
+from mmm.data.events import period_ends, restrict
 from mmm.exceptions import DataValidationError, list_dates, list_some
 
 VARIABLES = ("kpi", "spend", "activity", "controls")
+#: optional variables of mentions by sentiment, (date, geo, channel)
+TONES = ("negative", "positive")
 #: the one region of a national dataset
 NATIONAL = "national"
 
@@ -72,6 +85,8 @@ class MMMDataset:
             self._validate_values,
             self._validate_kpi,
             self._validate_channels,
+            self._validate_sentiment,
+            self._validate_events,
             self._validate_length,
         ):
             step()
@@ -105,6 +120,17 @@ class MMMDataset:
             )
         want = {"kpi": (DATE, GEO), "spend": (DATE, GEO, CHANNEL),
                 "activity": (DATE, GEO, CHANNEL), "controls": (DATE, GEO, CONTROL)}  # fmt: skip
+        cmap = self.channel_map
+        needed = {"negative": cmap.sentiment_channels,
+                  "positive": tuple(c.name for c in cmap.channels if c.positive or c.sentiment)}  # fmt: skip
+        for var, chans in needed.items():
+            if chans and var not in self.data:
+                raise DataValidationError(
+                    f"Channel(s) {list_some(chans)} are split by sentiment in the channel map but the "
+                    f"dataset has no {var!r} variable (build it with mmm.data.load.from_dataframe)."
+                )
+            if var in self.data:
+                want[var] = (DATE, GEO, CHANNEL)
         for var, dims in want.items():
             if tuple(self.data[var].dims) != dims:
                 raise DataValidationError(
@@ -219,6 +245,48 @@ class MMMDataset:
                     "its effect cannot be estimated — remove it from the channel map."
                 )
 
+    def _validate_sentiment(self) -> None:
+        cmap = self.channel_map
+        for j, ch in enumerate(cmap.channels):
+            for var in TONES:
+                if var in self.data and not ch.has_sentiment and np.any(self.data[var].values[:, :, j] != 0):
+                    raise DataValidationError(
+                        f"Variable {var!r} has mentions for channel {ch.name!r}, which the channel map "
+                        "does not split by sentiment; only earned channels with `negative` or "
+                        "`sentiment` may have them."
+                    )
+            if not ch.has_sentiment:
+                continue
+            neg = self.data["negative"].values[:, :, j]
+            pos = self.data["positive"].values[:, :, j] if "positive" in self.data else None
+            for g in range(self.n_geos):
+                check_tone(self.data["activity"].values[:, g, j], neg[:, g],
+                           None if pos is None else pos[:, g], self.dates, ch, self._where(g))  # fmt: skip
+            if np.all(self.data["activity"].values[:, :, j] - neg <= 0):
+                raise DataValidationError(
+                    f"Every mention of earned channel {ch.name!r} is negative (column "
+                    f"{ch.negative or ch.sentiment!r}); there are no other mentions for its sources "
+                    "to have generated."
+                )
+
+    def _validate_events(self) -> None:
+        if not self.channel_map.events:
+            return
+        first = self.dates[0]
+        last = period_ends(self.dates[-1:], self.frequency)[0] - pd.Timedelta(days=1)
+        for e in self.channel_map.events:
+            if e.start < first or e.end > last:
+                raise DataValidationError(
+                    f"Event {e.label} falls outside the data ({first.date()} – {last.date()}); an "
+                    "event window must lie inside the modelled period (shorten it, or drop the event)."
+                )
+            unknown = [g for g in e.geo if g not in self.geos]
+            if unknown:
+                raise DataValidationError(
+                    f"Event {e.label} names unknown region(s) {list_some(unknown)}; the data has "
+                    f"{list_some(self.geos, 50)}."
+                )
+
     def _validate_length(self) -> None:
         need = MIN_PERIODS[self.frequency]
         n_inputs = self.n_channels + self.data.sizes.get(CONTROL, 0)
@@ -299,6 +367,18 @@ class MMMDataset:
         return tuple(out)
 
     @property
+    def negative(self) -> np.ndarray:
+        """Negative mentions (date, geo, channel); zero for channels not split by sentiment."""
+        if "negative" in self.data:
+            return self.data["negative"].values
+        return np.zeros(self.data["activity"].shape)
+
+    @property
+    def positive(self) -> np.ndarray | None:
+        """Positive mentions (date, geo, channel) where the map gives them (None: not given)."""
+        return self.data["positive"].values if "positive" in self.data else None
+
+    @property
     def driven_by(self) -> dict[str, tuple[str, ...]]:
         """Earned channel → the channels that generate it."""
         return {c.name: c.driven_by for c in self.channel_map.channels if c.media == "earned"}
@@ -353,8 +433,15 @@ class MMMDataset:
 
     # ------------------------------------------------------------------ views
     def isel_dates(self, sl: slice) -> MMMDataset:
-        """A new (re-validated) dataset restricted to a slice of periods."""
-        return MMMDataset(self.data.isel({DATE: sl}), self.channel_map)
+        """A new (re-validated) dataset restricted to a slice of periods.
+
+        Events are clipped to the periods kept (those left with no day are dropped).
+        """
+        data = self.data.isel({DATE: sl})
+        dates = pd.DatetimeIndex(data[DATE].values)
+        last = period_ends(dates[-1:], self.frequency)[0] - pd.Timedelta(days=1)
+        events = restrict(self.channel_map.events, dates[0], last, self.geos)
+        return MMMDataset(data, replace(self.channel_map, events=events))
 
     def sel_geos(self, geos: Any) -> MMMDataset:
         """A new (re-validated) panel restricted to some regions (at least two)."""
@@ -364,7 +451,9 @@ class MMMDataset:
             raise DataValidationError(
                 f"Unknown region(s) {list_some(unknown)}; the data has {list_some(self.geos, 50)}."
             )
-        return MMMDataset(self.data.sel({GEO: wanted}), self.channel_map)
+        far = pd.Timestamp.max.normalize()
+        events = restrict(self.channel_map.events, pd.Timestamp(0), far, wanted)
+        return MMMDataset(self.data.sel({GEO: wanted}), replace(self.channel_map, events=events))
 
     def national(self) -> MMMDataset:
         """The panel summed over regions: one national series (controls averaged over regions).
@@ -380,13 +469,16 @@ class MMMDataset:
                 "spend": d["spend"].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
                 "activity": d["activity"].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
                 "controls": d["controls"].mean(GEO).expand_dims({GEO: [NATIONAL]}, axis=1),
-            },
+            }
+            | {v: d[v].sum(GEO).expand_dims({GEO: [NATIONAL]}, axis=1) for v in TONES if v in d},
             attrs=dict(d.attrs),
         )
         data = data.assign_coords({k: d[k] for k in ("media", "social", "platform", "has_cost", "level")
                                    if k in d.coords})  # fmt: skip
+        far = pd.Timestamp.max.normalize()
         cmap = replace(self.channel_map, geo=None, population=None, population_table=None,
-                       channels=tuple(replace(c, level="regional") for c in self.channel_map.channels))  # fmt: skip
+                       channels=tuple(replace(c, level="regional") for c in self.channel_map.channels),
+                       events=restrict(self.channel_map.events, pd.Timestamp(0), far, None))  # fmt: skip
         return MMMDataset(data, cmap)
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -413,6 +505,16 @@ class MMMDataset:
             for col, values in ((ch.spend, s_col), (ch.cost, s_col), (ch.activity, a_col)):
                 if col:
                     df[col] = values
+            if ch.has_sentiment:
+                neg = self.negative[t, g, j]
+                pos = self.positive[t, g, j] if self.positive is not None else None
+                if ch.negative:
+                    df[ch.negative] = neg
+                if ch.positive and pos is not None:
+                    df[ch.positive] = pos
+                if ch.sentiment and pos is not None:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        df[ch.sentiment] = np.where(a_col > 0, (pos - neg) / a_col, 0.0)
         for k, ctl in enumerate(self.controls):
             df[ctl] = self.data["controls"].values[t, g, k]
         return df
@@ -555,11 +657,14 @@ def build_xarray(
     freq_alias: str,
     geos: tuple[str, ...] = (NATIONAL,),
     population: np.ndarray | None = None,
+    negative: np.ndarray | None = None,
+    positive: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Assemble the labelled dataset from arrays in channel-map order (used by :mod:`mmm.data.load`).
 
     ``kpi`` is (date, geo), ``spend`` and ``activity`` (date, geo, channel) and ``controls``
-    (date, geo, control); a national dataset passes ``geos=("national",)``.
+    (date, geo, control); a national dataset passes ``geos=("national",)``. ``negative`` and
+    ``positive`` (date, geo, channel; mentions by sentiment) are added when given.
     """
     chans = channel_map.channels
     t, g, c, k = len(dates), len(geos), len(chans), len(channel_map.controls)
@@ -576,13 +681,16 @@ def build_xarray(
     }
     if population is not None:
         coords["population"] = (GEO, np.asarray(population, dtype=float))
+    tones = {name: ((DATE, GEO, CHANNEL), np.asarray(arr, dtype=float).reshape(t, g, c))
+             for name, arr in (("negative", negative), ("positive", positive)) if arr is not None}  # fmt: skip
     return xr.Dataset(
         {
             "kpi": ((DATE, GEO), np.asarray(kpi, dtype=float).reshape(t, g)),
             "spend": ((DATE, GEO, CHANNEL), np.asarray(spend, dtype=float).reshape(t, g, c)),
             "activity": ((DATE, GEO, CHANNEL), np.asarray(activity, dtype=float).reshape(t, g, c)),
             "controls": ((DATE, GEO, CONTROL), np.asarray(controls, dtype=float).reshape(t, g, k)),
-        },
+        }
+        | tones,
         coords=coords,
         attrs={
             "frequency": frequency,
@@ -623,4 +731,40 @@ def check_values(
         raise DataValidationError(
             f"Column {column!r} ({role}) has {len(neg)} negative value(s){where}: {shown}{more}; "
             "KPI, spend and activity must be >= 0 (refunds or corrections belong in the source data)."
+        )
+
+
+def check_tone(
+    total: np.ndarray,
+    negative: np.ndarray,
+    positive: np.ndarray | None,
+    dates: pd.DatetimeIndex,
+    channel: Any,
+    where: str = "",
+) -> None:
+    """Mentions by sentiment of one earned channel are counts that fit inside all its mentions.
+
+    ``negative`` (and ``positive``) must be finite and >= 0, and ``negative (+ positive) <=
+    total``. ``channel`` is the channel's :class:`~mmm.data.config.ChannelConfig`; messages name
+    its columns. :class:`MMMDataset` runs it on every region, and the loader on raw rows before
+    daily rows are summed to weeks.
+    """
+    neg_col = channel.negative or f"{channel.sentiment} (as negative mentions)"
+    role = f"negative mentions of earned channel {channel.name!r}"
+    check_values(negative, dates, neg_col, role, where)
+    parts = [(negative, neg_col)]
+    if positive is not None and (channel.positive or channel.sentiment):
+        pos_col = channel.positive or f"{channel.sentiment} (as positive mentions)"
+        check_values(positive, dates, pos_col, f"positive mentions of earned channel {channel.name!r}", where)
+        parts.append((positive, pos_col))
+    used = np.sum([p for p, _ in parts], axis=0)
+    over = np.flatnonzero(used > total * (1 + 1e-9) + 1e-9)
+    if len(over):
+        names = " + ".join(repr(c) for _, c in parts)
+        shown = ", ".join(f"{dates[i].date()} ({used[i]:g} > {total[i]:g})" for i in over[:5])
+        more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+        raise DataValidationError(
+            f"Earned channel {channel.name!r}{where}: {names} exceeds all mentions in "
+            f"{channel.activity!r} on {len(over)} period(s): {shown}{more}. `activity` must count "
+            "every mention, negative ones included; negative (+ positive) mentions are part of it."
         )

@@ -55,6 +55,7 @@ from mmm._dims import GEO
 from mmm.data.config import WEEKDAYS, ChannelMap
 from mmm.data.dataset import NATIONAL, MMMDataset, build_xarray, check_values
 from mmm.data.readers import existing_file, read_file, read_frame, sql_frame
+from mmm.data.sentiment import signed_columns, tone_arrays, tone_roles, tone_table
 from mmm.exceptions import ConfigError, DataValidationError, list_dates, list_some
 
 __all__ = [
@@ -237,17 +238,21 @@ def from_dataframe(
     )
     _check_rows(table, cmap, roles)
     table = table.sort_index(level=0, kind="stable", sort_remaining=False)
+    table = tone_table(table, cmap)  # sentiment as counts, checked on the raw rows
     days = pd.DatetimeIndex(table.index.get_level_values(0).unique())
 
     freq = cmap.frequency or _infer_frequency(days, cmap.date)
     source = "set in the channel map" if cmap.frequency else "inferred from the dates"
     if freq == "D":
         _check_calendar(days, freq, cmap.date, source)
+        signed = signed_columns(cmap)
         for col, role in roles.items():
+            if col not in table:  # a net score, already checked and turned into counts
+                continue
             for region, part in table[col].groupby(level=GEO, sort=False):
                 where = f" in region {region!r}" if cmap.geo else ""
                 check_values(part.to_numpy(), pd.DatetimeIndex(part.index.get_level_values(0)),
-                             col, role, where, role == "control")  # fmt: skip
+                             col, role, where, col in signed)  # fmt: skip
         table = _daily_to_weekly(table, cmap, allow_partial_weeks)
         alias = f"W-{cmap.week_start}"
     elif freq == "W":
@@ -269,6 +274,7 @@ def from_dataframe(
 
     spend = columns([c.cost_column for c in cmap.channels])
     activity = columns([c.input_column for c in cmap.channels])
+    negative, positive = tone_arrays(full, cmap, (len(index), len(geos)))
     population = _population(frame, cmap, geos)
     _split_national(cmap, spend, activity, full[cmap.kpi].to_numpy().reshape(len(index), len(geos)),
                     population, index, geos)  # fmt: skip
@@ -283,6 +289,8 @@ def from_dataframe(
         freq_alias=alias,
         geos=geos,
         population=population,
+        negative=negative,
+        positive=positive,
     )
     data.attrs["source_frequency"] = freq
     if cmap.geo and any(c.level == "national" for c in cmap.channels):
@@ -349,6 +357,7 @@ def _roles(cmap: ChannelMap) -> dict[str, str]:
             col = getattr(ch, kind)
             if col:
                 roles[col] = f"{kind} of {ch.media} channel {ch.name!r}"
+    roles.update(tone_roles(cmap))
     roles.update({c: "control" for c in cmap.controls})
     return roles
 

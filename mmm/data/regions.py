@@ -291,6 +291,7 @@ def generate_panel(
     roi_spread: float = 0.25,
     noise: float = 0.05,
     national_shock: float = 0.02,
+    modulate: Mapping[str, Any] | None = None,
 ) -> RegionalBrand:
     """Generate a seeded regional weekly panel with known national and regional truth.
 
@@ -320,6 +321,9 @@ def generate_panel(
         Standard deviation of the multiplicative KPI noise per region and week.
     national_shock : float
         Standard deviation of the weekly multiplicative shock shared by every region.
+    modulate : mapping, optional
+        Per paid or owned channel, a weekly factor (one value per week, >= 0) multiplying its
+        flighting in every region before it is scaled to the preset level (a national burst).
     """
     if not regions >= 2:
         raise ConfigError(f"regions == {regions}; a panel needs at least 2.")
@@ -334,6 +338,12 @@ def generate_panel(
             raise ConfigError(f"national channel {k!r} must be a generated paid or owned channel.")
     rois = {**DEFAULT_ROI, **{preset_key(k, "roi"): float(v) for k, v in (roi or {}).items()}}
     shares = {**DEFAULT_SHARE, **{preset_key(k, "share"): float(v) for k, v in (share or {}).items()}}
+    factors = {preset_key(k, "modulate"): np.asarray(v, dtype=float) for k, v in (modulate or {}).items()}
+    for k, m in factors.items():
+        if k not in keys or PRESET[k].media == "earned":
+            raise ConfigError(f"modulate[{k!r}]: only generated paid or owned channels.")
+        if m.shape != (weeks,) or not np.isfinite(m).all() or (m < 0).any() or m.sum() <= 0:
+            raise ConfigError(f"modulate[{k!r}] must hold {weeks} finite values >= 0, not all 0.")
 
     names_reg = [p[0] if chinese else p[1] for p in PROVINCES]
     pops = [p[2] for p in PROVINCES]
@@ -377,12 +387,12 @@ def generate_panel(
         if k not in keys or spec.media == "earned":
             continue
         if k in nat:
-            xi = FLIGHTS[k](np.random.default_rng([seed, i]), ctx)
+            xi = FLIGHTS[k](np.random.default_rng([seed, i]), ctx) * factors.get(k, 1.0)
             x[k] = np.round(xi / xi.mean() * spec.level)[:, None] * w[None, :]
             continue
         cols = []
         for g in range(g_n):
-            xi = FLIGHTS[k](np.random.default_rng([seed, i, g]), ctx)
+            xi = FLIGHTS[k](np.random.default_rng([seed, i, g]), ctx) * factors.get(k, 1.0)
             xi = xi / max(xi.mean(), 1e-12)
             if k in stag:
                 first = int(np.random.default_rng([seed, i, g, 1]).integers(0, int(0.6 * weeks)))

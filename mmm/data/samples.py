@@ -9,8 +9,10 @@ stay identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from mmm.data.crisis import CrisisBrand, generate_crisis
 from mmm.data.dataset import MMMDataset
 from mmm.data.load import from_dataframe
 from mmm.data.regions import RegionalBrand, generate_panel
@@ -22,19 +24,31 @@ SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "brand_weekly": ("generate", {"seed": 7, "weeks": 156}),
     "brand_weekly_zh": ("generate", {"seed": 8, "weeks": 104, "chinese": True}),
     "brand_regional": ("generate_panel", {"seed": 11, "regions": 20, "weeks": 156}),
-    "brand_regional_zh": ("generate_panel", {"seed": 12, "regions": 20, "weeks": 156, "chinese": True}),
+    "brand_regional_zh": (
+        "generate_panel",
+        {"seed": 12, "regions": 20, "weeks": 156, "chinese": True},
+    ),
+    "brand_crisis_zh": ("generate_crisis", {"seed": 9, "weeks": 104, "chinese": True}),
+}
+#: the module of each generator (for the line that says what a sample is)
+_MODULES = {"generate": "synthetic", "generate_panel": "regions", "generate_crisis": "crisis"}
+_GENERATORS: dict[str, Callable[..., Any]] = {
+    "generate": generate,
+    "generate_panel": generate_panel,
+    "generate_crisis": generate_crisis,
 }
 #: the sample ``mmm demo`` fits, and ``mmm demo --regions``
 DEMO = "brand_weekly"
 DEMO_REGIONAL = "brand_regional"
 
 
-def sample_brand(name: str = DEMO) -> SyntheticBrand | RegionalBrand:
+def sample_brand(name: str = DEMO) -> SyntheticBrand | RegionalBrand | CrisisBrand:
     """The synthetic brand behind a bundled sample (data, channel map and true ROI)."""
     if name not in SAMPLES:
         raise ConfigError(f"Unknown sample {name!r}; bundled samples are {', '.join(SAMPLES)}.")
     kind, kwargs = SAMPLES[name]
-    return generate(**kwargs) if kind == "generate" else generate_panel(**kwargs)
+    brand: SyntheticBrand | RegionalBrand | CrisisBrand = _GENERATORS[kind](**kwargs)
+    return brand
 
 
 def sample_dataset(name: str = DEMO) -> tuple[MMMDataset, str]:
@@ -44,5 +58,5 @@ def sample_dataset(name: str = DEMO) -> tuple[MMMDataset, str]:
     args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
     return (
         from_dataframe(brand.data, brand.channel_map),
-        f"data/{name}.csv (mmm.data.{'synthetic' if kind == 'generate' else 'regions'}.{kind}({args}))",
+        f"data/{name}.csv (mmm.data.{_MODULES[kind]}.{kind}({args}))",
     )

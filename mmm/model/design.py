@@ -8,6 +8,12 @@ Units: each region's KPI is divided by its mean (``kpi_scale``, per region), eac
 activity by the national mean weekly activity × the region's weight (``input_scale``, so a
 half-saturation is a multiple of a typical week's input for a region of that size);
 contributions come back in currency by multiplying by the region's ``kpi_scale``.
+
+Sentiment: an earned channel split by sentiment enters the earned path with its mentions that
+are not negative (all − negative; its ``input_scale`` is their mean), and its negative mentions
+enter apart, as ``negative``: the excess over their usual level (the median over the fitted
+periods, per region), in units of the national mean negative mentions × the region's weight.
+Named events enter as ``events``, the share of each period's days inside each event's windows.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.data.dataset import MMMDataset
+from mmm.data.events import event_names, event_regressors
 from mmm.exceptions import DataValidationError, list_some
 from mmm.model.spec import ModelSpec
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, lag_matrix
@@ -84,6 +91,13 @@ class Design:
     max_lag: int
     priors: Mapping[str, tuple[float, float]]  # channel → (median, sigma) of ROI or share prior
     spec: ModelSpec
+    negative_channels: tuple[str, ...] = ()  # earned channels split by sentiment
+    negative: np.ndarray | None = None  # (T, G, K) excess negative mentions, scaled
+    negative_scale: np.ndarray | None = None  # (G, K) national mean negative mentions × weight
+    negative_ref: np.ndarray | None = None  # (G, K) usual (median) negative mentions per period
+    events: np.ndarray | None = None  # (T, G, V) share of each period inside each named event
+    event_names: tuple[str, ...] = ()
+    event_kinds: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -99,18 +113,22 @@ class Design:
         lag_mask = (np.arange(max_lag)[None, :] < np.array(lags)[:, None]).astype(float)
 
         weight = ds.geo_weight
-        input_scale = weight[:, None] * ds.input_scale.values.astype(float)[None, :]
-        x = ds.data["activity"].values / input_scale[None, :, :]
         n = ds.n_periods
+        train = np.ones(n, dtype=bool)
+        if spec.holdout_periods:
+            train[-spec.holdout_periods :] = False
+        tone = _sentiment(ds, train)
+        mean_activity = ds.input_scale.values.astype(float)
+        for j in tone["index"]:  # earned channels split by sentiment: their other mentions
+            mean_activity[j] = tone["activity"][:, :, j].sum(axis=1).mean()
+        input_scale = weight[:, None] * mean_activity[None, :]
+        x = tone["activity"] / input_scale[None, :, :]
         t = np.linspace(-0.5, 0.5, n)
         if spec.holdout_periods >= n - 26:
             raise DataValidationError(
                 f"holdout_periods == {spec.holdout_periods} leaves {n - spec.holdout_periods} periods to fit; "
                 f"keep at least 26 (the data has {n})."
             )
-        train = np.ones(n, dtype=bool)
-        if spec.holdout_periods:
-            train[-spec.holdout_periods :] = False
         ctrl_mean, ctrl_sd = ds.control_scale
         controls = (
             ((ds.data["controls"] - ctrl_mean) / ctrl_sd).values
@@ -155,6 +173,13 @@ class Design:
                 for i, ch in enumerate(channels)
             },
             spec=spec,
+            negative_channels=tone["channels"],
+            negative=tone["excess"],
+            negative_scale=tone["scale"],
+            negative_ref=tone["ref"],
+            events=event_regressors(cmap.events, ds.dates, freq, ds.geos),
+            event_names=event_names(cmap.events),
+            event_kinds=tuple(next(e.kind for e in cmap.events if e.name == v) for v in event_names(cmap.events)),
         )
 
     # ---------------------------------------------------------------- helpers
@@ -211,7 +236,7 @@ class Design:
             tuple(t.kind for t in spec.lift_tests),
             self.n_periods if self.is_panel and spec.national_effect else None,
             spec.national_effect if self.is_panel else None,
-        )  # fmt: skip
+        ) + ((self.negative_channels, self.event_names) if self.negative_channels or self.event_names else ())  # fmt: skip
 
     def coords(self) -> dict[str, Any]:
         c: dict[str, Any] = {
@@ -233,7 +258,37 @@ class Design:
         for e, sources in self.earned.items():
             c[f"{e}_source"] = list(sources)
             c[f"{e}_part"] = ["organic", *sources]
+        if self.negative_channels:
+            c["negative_channel"] = list(self.negative_channels)
+        if self.event_names:
+            c["event"] = list(self.event_names)
         return c
+
+    @property
+    def n_events(self) -> int:
+        return len(self.event_names)
+
+    def negative_index(self, channel: str) -> int:
+        """Position of an earned channel split by sentiment in ``negative_channels``."""
+        return self.negative_channels.index(channel)
+
+
+def _sentiment(ds: MMMDataset, train: np.ndarray) -> dict[str, Any]:
+    """The model's activity (negative mentions taken out of earned channels split by sentiment)
+    and the scaled excess negative mentions of those channels (see the module docstring)."""
+    activity = ds.data["activity"].values.astype(float)
+    chans = ds.channel_map.sentiment_channels
+    if not chans:
+        return {"activity": activity, "channels": (), "index": [], "excess": None, "scale": None, "ref": None}
+    idx = [ds.channels.index(c) for c in chans]
+    neg = ds.negative[:, :, idx]  # (T, G, K)
+    activity = activity.copy()
+    activity[:, :, idx] -= neg
+    mean = neg.sum(axis=1).mean(axis=0)  # (K,) national mean per period
+    scale = ds.geo_weight[:, None] * np.where(mean > 0, mean, 1.0)[None, :]
+    ref = np.median(neg[train], axis=0)  # (G, K)
+    excess = (neg - ref[None]) / scale[None]
+    return {"activity": activity, "channels": chans, "index": idx, "excess": excess, "scale": scale, "ref": ref}
 
 
 def _prior(channel: str, cmap: Any, spec: ModelSpec, has_cost: bool) -> tuple[float, float]:

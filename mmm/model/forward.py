@@ -9,12 +9,18 @@ checks the two namespaces agree on random parameters.
 
 Units are the design's scaled units (KPI / ``kpi_scale``, input / ``input_scale``) unless a
 function says it returns currency.
+
+Earned media has a sign: an earned channel split by sentiment reaches the KPI twice, through
+its mentions that are not negative (the earned path above, which its sources feed) and through
+its negative mentions above their usual level (:func:`negative_effect`, a coefficient that may
+be and usually is negative, with the channel's own carry-over). Named events (a crisis, a
+launch) are baseline shifts (:func:`baseline`'s ``events``), never media effects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -255,7 +261,47 @@ def baseline(
         out["holidays"] = (params["holiday_coef"][..., None, :] * hol).sum(axis=-1)[..., None] * ones
     if "national" in params and in_sample:
         out["national"] = params["national"][..., :, None] * ones
+    events = design.events if rows is None else rows.get("events")
+    if design.n_events and events is not None:
+        out["events"] = (params["event_coef"][..., None, None, :] * events).sum(axis=-1)
     return out
+
+
+# ---------------------------------------------------------------------- sentiment and events
+def negative_effect(xp: Any, design: Design, params: Mapping[str, Any], earned: str, excess: Any) -> Any:
+    """Effect on the KPI of an earned channel's negative mentions above their usual level.
+
+    ``negative_coef[k] · adstock_e(excess)``, scaled KPI (..., period, geo): ``excess`` is
+    (period, geo) in the design's units (``Design.negative[..., k]``, or a counterfactual
+    such as only a crisis window's excess); the carry-over is the earned channel's own.
+    """
+    k = design.negative_index(earned)
+    w = channel_weights(xp, design, params, earned)
+    coef = params["negative_coef"][..., k]
+    return coef[..., None, None] * adstock_series(xp, excess, w, design.max_lag)
+
+
+def negative_media(xp: Any, design: Design, params: Mapping[str, Any], negative: Any = None) -> Any:
+    """Sum of :func:`negative_effect` over the earned channels split by sentiment (0 without any).
+
+    ``negative`` (period, geo, channel) defaults to ``Design.negative``.
+    """
+    neg: Any = design.negative if negative is None else negative
+    total: Any = 0.0
+    for k, e in enumerate(design.negative_channels):
+        total = total + negative_effect(xp, design, params, e, neg[..., k])
+    return total
+
+
+def event_contributions(design: Design, p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each named event's baseline shift in currency per sample, (S, period, geo), NumPy."""
+    assert design.events is not None
+    coef = p["event_coef"]  # (S, V)
+    scale = design.kpi_scale[None, None, :]
+    return {
+        name: coef[:, v, None, None] * design.events[None, :, :, v] * scale
+        for v, name in enumerate(design.event_names)
+    }
 
 
 # ---------------------------------------------------------------------- effects from draws
@@ -264,7 +310,9 @@ class Effects:
     """Per-sample effects over a span of periods, in currency.
 
     ``direct`` and ``via_earned`` are (S, T, G, C); ``baseline`` parts and ``mu`` (S, T, G);
-    ``mentions``: earned channel → observed activity (S, T, G), scaled.
+    ``mentions``: earned channel → observed activity (S, T, G), scaled; ``negative``: earned
+    channel split by sentiment → the effect of its negative mentions above their usual level
+    (S, T, G), in currency (part of ``mu``, attributed to no channel).
     """
 
     direct: np.ndarray
@@ -272,6 +320,7 @@ class Effects:
     baseline: Mapping[str, np.ndarray]
     mu: np.ndarray
     mentions: Mapping[str, np.ndarray]
+    negative: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
@@ -296,8 +345,14 @@ def in_sample_effects(design: Design, p: Mapping[str, np.ndarray]) -> Effects:
             value = earned_effect(np, design, p, e, m_obs, m_cf, beta[:, :, ei], full)
             via[..., si] = value * scale[None, None, :]
     base = {k: np.broadcast_to(v * scale, sat.shape[:3]) for k, v in baseline(np, design, p).items()}
-    mu = sum(base.values()) + direct.sum(axis=-1)
-    return Effects(direct, via, base, mu, mentions)
+    excess = design.negative
+    negative = {
+        e: negative_effect(np, design, p, e, excess[..., k]) * scale
+        for k, e in enumerate(design.negative_channels)
+        if excess is not None
+    }
+    mu = sum(base.values()) + direct.sum(axis=-1) + sum(negative.values())
+    return Effects(direct, via, base, mu, mentions, negative)
 
 
 def mentions_generated(

@@ -29,6 +29,13 @@ With one region the graph is the national model: no pooling terms, no national e
 over its ``driven_by`` sources, reusing each source's carry-over and saturation; the KPI then
 depends on the observed mentions.
 
+**Sentiment and events.** An earned channel split by sentiment feeds the earned path with its
+mentions that are not negative; its negative mentions above their usual level reach the KPI
+through ``negative_coef`` (prior centred slightly below zero, either sign allowed) and the
+earned channel's carry-over (:func:`mmm.model.forward.negative_effect`). Each named event
+(crisis, launch, outage, promotion) adds ``event_coef · window share`` to the baseline: a crisis
+is a shift of the baseline, so the paid social that ran during it is not blamed for the dip.
+
 **Data as inputs.** Every array that comes from the data (and the prior medians and widths)
 enters as ``pm.Data``: the graph depends only on :meth:`Design.structure`, so one compiled
 model serves a new quarter's data, another prior or a cross-validation fold
@@ -50,12 +57,24 @@ from mmm.model.calibration import (
     lift_window,
 )
 from mmm.model.design import Design
-from mmm.model.forward import baseline, change_effect, earned_effect, pick, saturated_media
+from mmm.model.forward import (
+    baseline,
+    change_effect,
+    earned_effect,
+    negative_media,
+    pick,
+    saturated_media,
+)
 
 #: sharpness of the smooth floor that keeps the KPI mean positive inside the log
 SOFT_FLOOR = 50.0
 #: Normal prior of the intercept, in units of the KPI's mean
 INTERCEPT_PRIOR = (0.6, 0.4)
+#: Normal prior of an event's baseline shift, in units of the region's mean KPI
+EVENT_PRIOR = (0.0, 0.3)
+#: Normal prior of the effect of one unit (the mean) of excess negative mentions, in units of
+#: the region's mean KPI: expected negative, allowed either sign
+NEGATIVE_PRIOR = (-0.01, 0.05)
 #: deterministics kept with the posterior (what post-processing needs besides free parameters)
 KEPT_DETERMINISTICS = ("beta", "intercept", "trend_slope", "season", "national")
 
@@ -97,6 +116,7 @@ def data_inputs(design: Design) -> dict[str, np.ndarray]:
         m = design.x[:, :, design.index(e)]
         out[f"{e}_obs"] = np.log(m[:train]) if _log_earned(design, e) else m[:train]
         out[f"{e}_activity"] = m
+    out |= _sentiment_inputs(design)
     for k, test in enumerate(design.spec.lift_tests):
         out[f"lift_{k}_value"] = np.array(float(test.lift))
         out[f"lift_{k}_se"] = np.array(float(test.se))
@@ -114,12 +134,15 @@ def national_basis(design: Design) -> np.ndarray:
     """(T, T) projection onto weekly patterns orthogonal to the smooth baseline features.
 
     The features: a constant, the time index (and its changepoint hinges), the Fourier terms,
-    the holiday regressors and the controls averaged over regions.
+    the holiday regressors and the controls averaged over regions; the named events and the
+    excess negative mentions averaged over regions (so a crisis seen everywhere is the event's
+    and the negative mentions', not a run of weekly effects).
     """
     t = design.t
     cols = [np.ones_like(t), t]
     cols += [np.maximum(0.0, t - c) for c in design.changepoints]
     cols += list(design.fourier.T) + list(design.holidays.T) + list(design.controls.mean(axis=1).T)
+    cols += _sentiment_basis(design)
     q, _ = np.linalg.qr(np.column_stack(cols))
     return np.eye(len(t)) - q @ q.T
 
@@ -154,10 +177,14 @@ def build_pymc_model(design: Design) -> Any:
         media = sat * beta[None, :, :]
 
         params.update(_baseline_priors(pm, pt, design, d, media))
+        params.update(_sentiment_priors(pm, design))
         rows = {"t": d["t"], "fourier": d["fourier"], "controls": d["controls"],
-                "holidays": d["holidays"], "changepoints": d["changepoints"], "in_sample": True}  # fmt: skip
+                "holidays": d["holidays"], "changepoints": d["changepoints"], "in_sample": True,
+                "events": d.get("events")}  # fmt: skip
         base = baseline(pt, design, params, rows=rows)
         mu = sum(base.values()) + media.sum(axis=-1)  # (T, G)
+        if design.negative_channels:
+            mu = mu + negative_media(pt, design, params, d["negative"])
         n_train = d["kpi_obs"].shape[0]
         if spec.likelihood == "lognormal":
             mu_pos = pt.softplus(SOFT_FLOOR * mu) / SOFT_FLOOR
@@ -274,6 +301,35 @@ def _other_baseline(pm: Any, pt: Any, design: Design, d: dict[str, Any]) -> dict
         sd = pm.HalfNormal("national_sd", 0.05)
         z = pm.Normal("national_z", 0.0, 1.0, dims="date")
         p["national"] = pm.Deterministic("national", sd * pt.dot(d["national_basis"], z), dims="date")
+    return p
+
+
+def _sentiment_inputs(design: Design) -> dict[str, np.ndarray]:
+    """``pm.Data`` values of named events (T, G, V) and excess negative mentions (T, G, K)."""
+    out = {}
+    if design.n_events and design.events is not None:
+        out["events"] = design.events
+    if design.negative_channels and design.negative is not None:
+        out["negative"] = design.negative
+    return out
+
+
+def _sentiment_basis(design: Design) -> list[np.ndarray]:
+    """Columns (T,) of events and excess negative mentions averaged over regions."""
+    cols = []
+    for arr in (design.events, design.negative):
+        if arr is not None and arr.shape[-1]:
+            cols += [c for c in arr.mean(axis=1).T if np.ptp(c) > 0]
+    return cols
+
+
+def _sentiment_priors(pm: Any, design: Design) -> dict[str, Any]:
+    """Event shifts (``event_coef``, dims event) and negative-mention effects (``negative_coef``)."""
+    p: dict[str, Any] = {}
+    if design.n_events:
+        p["event_coef"] = pm.Normal("event_coef", *EVENT_PRIOR, dims="event")
+    if design.negative_channels:
+        p["negative_coef"] = pm.Normal("negative_coef", *NEGATIVE_PRIOR, dims="negative_channel")
     return p
 
 

@@ -433,6 +433,38 @@ def draw_earned(by_source: pd.DataFrame, currency: str = "¥") -> Figure:
     return fig
 
 
+#: shading of named event windows by kind
+EVENT_COLOURS = {"crisis": "#d64541", "launch": "#3f9d68", "outage": "#7f8c8d", "promotion": "#e0962b"}
+
+
+@styled
+def draw_tone(tone: pd.DataFrame, windows: pd.DataFrame) -> Figure:
+    """Mentions that are not negative vs negative mentions per period, event windows shaded.
+
+    ``tone`` and ``windows`` are :attr:`mmm.present.sentiment.SentimentData.tone` and ``.windows``.
+    """
+    fig = _figure(3.0)
+    ax = fig.add_subplot()
+    for ch, grp in tone.groupby("earned", sort=False):
+        dates = pd.to_datetime(grp["date"])
+        ax.plot(dates, grp["other"], color=MEDIA_COLOURS["earned"], lw=1.2,
+                label=safe(T.fill(T.LEGEND_OTHER_MENTIONS, channel=ch)))  # fmt: skip
+        ax.plot(dates, grp["negative"], color=EVENT_COLOURS["crisis"], lw=1.2,
+                label=safe(T.fill(T.LEGEND_NEGATIVE_MENTIONS, channel=ch)))  # fmt: skip
+    seen: set[str] = set()
+    for w in windows.itertuples():
+        label = None if w.event in seen else safe(f"{w.event} ({w.kind})")
+        seen.add(str(w.event))
+        ax.axvspan(pd.Timestamp(w.start), pd.Timestamp(w.end), alpha=0.15, lw=0,
+                   color=EVENT_COLOURS.get(str(w.kind), OTHER_COLOUR), label=label)  # fmt: skip
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: safe(T.number(v))))
+    ax.set_ylabel(T.AXIS_MENTIONS)
+    ax.set_title(T.TITLE_TONE)
+    ax.margins(x=0)
+    ax.legend(loc="upper left", ncols=2)
+    return fig
+
+
 @styled
 def draw_roi_by_geo(heat: pd.DataFrame) -> Figure:
     """ROI by region (rows) and channel (columns) as a heat map; the last row is the national ROI.

@@ -155,7 +155,11 @@ def write_fit_tables(
     ident: Identifiability | None = None,
     diagnostics: Checks | None = None,
 ) -> dict[str, Path]:
-    """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``."""
+    """Write roi.csv, contributions.csv, diagnostics.json (+ identifiability/experiments CSVs) into ``run``.
+
+    A fit with named events also gets ``events.csv`` (:meth:`FitResult.events`) and, with a
+    declared crisis during which paid social spent, ``crisis_response.csv``.
+    """
     with _progress.step("writing tables"):
         return _write_fit_tables(result, Path(run), ident, diagnostics)
 
@@ -184,6 +188,16 @@ def _write_fit_tables(
         by_geo[list(GEO_ROI_COLUMNS)].to_csv(
             paths["roi_by_geo"], index=False, encoding=CSV_ENCODING
         )
+    events = result.events()
+    if events.sizes.get("event", 0):
+        paths["events"] = run / "events.csv"
+        events.to_dataframe().reset_index().to_csv(paths["events"], index=False, encoding=CSV_ENCODING)
+        response = result.crisis_response()
+        if response.sizes.get("response", 0):
+            paths["crisis_response"] = run / "crisis_response.csv"
+            response.to_dataframe().reset_index().to_csv(
+                paths["crisis_response"], index=False, encoding=CSV_ENCODING
+            )
     diag = (diagnostics or result.diagnostics()).to_dict()
     diag["fingerprint"] = result.fingerprint()
     diag["approximate"] = result.is_approximate

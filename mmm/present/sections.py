@@ -27,6 +27,7 @@ from mmm.exceptions import DataValidationError
 from mmm.present.evidence import Evidence, annotate_plan, evidence_data
 from mmm.present.plan import Plan, plan_data, recommended_spend
 from mmm.present.regions import RegionData, region_data
+from mmm.present.sentiment import SentimentData, sentiment_data
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
@@ -649,6 +650,7 @@ class ReportData:
     regions: RegionData | None = None
     #: out-of-sample validation of the specification (``mmm cv``), when one was run
     cross_validation: CrossValidation | None = None
+    sentiment: SentimentData | None = None
 
 
 def collect(
@@ -709,4 +711,5 @@ def collect(
         evidence=evidence,
         regions=region_data(src.result, allocation, evidence.ident),
         cross_validation=cross_validation,
+        sentiment=sentiment_data(src.result),
     )

@@ -239,6 +239,34 @@ EARNED_TOTALS_COLUMNS = {
     "contribution": "Worth (all earned activity)",
 }
 
+TONE_INTRO = "Mentions split by sentiment: the negative ones reach {kpi} through an effect of their own (expected to be negative), apart from the earned media paid and owned social generate. Shaded: the named events, which the model treats as shifts of the baseline, never as media effects."
+EVENTS_INTRO = "What each named event did to {kpi} over its window (90% interval): a shift of the baseline, plus for a crisis the effect of its negative mentions above their usual level. A crisis's cost is minus its effect."
+RESPONSE_INTRO = "What the paid social spend during each crisis returned (carry-over and the earned media it generated included), judged on what it generated, not on the crisis."
+EVENTS_COLUMNS = {
+    "event": "Event",
+    "kind": "Kind",
+    "start": "From",
+    "end": "To",
+    "effect_mean": "Effect on {kpi}",
+    "effect_interval": "90% interval",
+    "shift_mean": "Of which baseline shift",
+    "negative_mean": "Of which negative mentions",
+}
+RESPONSE_COLUMNS = {
+    "channel": "Channel",
+    "event": "During",
+    "spend": "Spend",
+    "spend_usual": "Usual spend for the period",
+    "returned_mean": "{kpi} it returned",
+    "returned_interval": "90% interval",
+    "roi_mean": "ROI",
+    "roi_interval": "90% interval",
+}
+LEGEND_OTHER_MENTIONS = "{channel}: not negative"
+LEGEND_NEGATIVE_MENTIONS = "{channel}: negative"
+AXIS_MENTIONS = "Mentions per period"
+TITLE_TONE = "Earned media by sentiment, with named events"
+
 # ---------------------------------------------------------------------- 6. curves
 
 CURVES_INTRO = "Expected incremental {kpi} this quarter at different spend levels for each channel with a cost (90% band). The dot is this quarter's spend, the diamond the recommended spend. The slope is the marginal ROI: what the next {currency}1 returns."

@@ -67,7 +67,7 @@ def test_mostly_zero_channel_is_a_review(weekly_df, cmap_dict):
 
 def test_clean_data_passes_eda(weekly_df, cmap_dict):
     checks = from_dataframe(weekly_df, cmap_dict).eda()
-    assert checks.status == "PASS" and len(checks) == 4
+    assert checks.status == "PASS" and len(checks) == 5
     assert "Data checks: PASS" in str(checks) and "<table>" in checks._repr_html_()
     assert list(checks.to_dataframe().columns) == ["check", "status", "message", "recommendation"]
 

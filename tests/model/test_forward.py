@@ -14,10 +14,12 @@ import pytensor.tensor as pt
 import pytest
 from _fits import small_brand
 
+from mmm.data.crisis import Crisis, CrisisBrand, generate_crisis, generate_crisis_panel
 from mmm.data.load import from_dataframe
 from mmm.data.regions import generate_panel
 from mmm.model import forward as F
 from mmm.model.design import Design
+from mmm.model.graph import data_inputs
 from mmm.model.spec import ModelSpec
 
 
@@ -157,3 +159,103 @@ def test_going_dark_throughout_loses_the_whole_contribution(design: Design, chan
     lost = (F.change_effect(np, design, p, channel, -design.x[:, :, j]) * design.kpi_scale).sum()
     assert lost == pytest.approx(-(eff.direct[0, ..., j] + eff.via_earned[0, ..., j]).sum(), rel=1e-9)
     assert (eff.via_earned[0, ..., j].sum() > 0) == (channel == "weibo")
+
+
+# ---------------------------------------------------------------------- sentiment and events
+CRISIS_CHANNELS = ["tv", "weibo", "douyin", "mentions"]
+
+
+@pytest.fixture(scope="module", params=["national", "panel"])
+def crisis_brand(request: pytest.FixtureRequest) -> CrisisBrand:
+    """A crisis brand (mentions split by sentiment, the crisis declared), national and regional."""
+    if request.param == "national":
+        return generate_crisis(seed=1, weeks=60, channels=CRISIS_CHANNELS)
+    crisis = Crisis(geo=("Guangdong", "Henan"))  # two of the three regions
+    return generate_crisis_panel(seed=1, regions=3, weeks=60, channels=CRISIS_CHANNELS, crisis=crisis)
+
+
+@pytest.fixture(scope="module")
+def crisis_design(crisis_brand: CrisisBrand) -> Design:
+    return Design.build(from_dataframe(crisis_brand.data, crisis_brand.channel_map), ModelSpec())
+
+
+def _sentiment_params(design: Design, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    p = _random_params(design, rng)
+    p["negative_coef"] = rng.uniform(-0.3, 0.1, len(design.negative_channels))
+    p["event_coef"] = rng.uniform(-0.5, 0.5, design.n_events)
+    return p
+
+
+def test_crisis_design_splits_mentions_and_declares_the_event(crisis_design: Design) -> None:
+    d = crisis_design
+    assert d.negative_channels == ("mentions",) and d.event_kinds == ("crisis",)
+    assert d.negative is not None and d.negative.shape == (d.n_periods, d.n_geos, 1)
+    assert d.events is not None and d.events.shape == (d.n_periods, d.n_geos, 1)
+    assert 0 < (d.events[..., 0].any(axis=1)).sum() < d.n_periods
+    if d.is_panel:  # the event shifts only the regions it hit
+        assert (d.events[..., 0].max(axis=0) > 0).tolist() == [g != "Shandong" for g in d.geos]
+    # the excess negative mentions peak inside the crisis window
+    peak = int(np.argmax(d.negative[..., 0].sum(axis=1)))
+    assert d.events[peak, :, 0].max() > 0
+    # the earned path keeps only the mentions that are not negative
+    assert np.all(d.x[:, :, d.index("mentions")] >= 0)
+
+
+def test_structure_and_data_inputs_know_sentiment_and_events(
+    crisis_brand: CrisisBrand, crisis_design: Design
+) -> None:
+    """A compiled graph is reused only for data of the same shape of model: sentiment and events
+    are part of the structure and enter as data."""
+    cmap = crisis_brand.channel_map_as(declared=False, sentiment=False)
+    plain = Design.build(from_dataframe(crisis_brand.data, cmap), ModelSpec())
+    assert crisis_design.structure() != plain.structure()
+    values = data_inputs(crisis_design)
+    np.testing.assert_array_equal(values["negative"], crisis_design.negative)
+    np.testing.assert_array_equal(values["events"], crisis_design.events)
+    assert "negative" not in data_inputs(plain) and "events" not in data_inputs(plain)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_negative_effect_agrees_between_graph_and_numpy(crisis_design: Design, seed: int) -> None:
+    d = crisis_design
+    p = _sentiment_params(d, np.random.default_rng(seed))
+    neg = d.negative
+
+    def effect(xp: Any, q: dict[str, Any]) -> Any:
+        return F.negative_media(xp, d, q, xp.as_tensor(neg) if xp is pt else neg)
+
+    out = effect(np, p)
+    assert out.shape == (d.n_periods, d.n_geos)
+    np.testing.assert_allclose(_graph(d, effect, p), out, rtol=1e-10, atol=1e-12)
+    # a negative coefficient and a spike of negative mentions: the KPI is lower in the crisis
+    q = {**p, "negative_coef": np.array([-0.2])}
+    assert d.events is not None
+    assert F.negative_media(np, d, q)[d.events[..., 0] > 0].mean() < 0
+    assert F.negative_effect(np, d, q, "mentions", np.ones_like(neg[..., 0])).max() < 0
+
+
+def test_events_are_baseline_shifts_in_graph_and_numpy(crisis_design: Design) -> None:
+    d = crisis_design
+    p = {k: v[None] for k, v in _sentiment_params(d, np.random.default_rng(5)).items()}
+    p |= _baseline_params(d)
+    base = F.baseline(np, d, p)
+    np.testing.assert_allclose(base["events"][0], p["event_coef"][0, 0] * d.events[..., 0])
+    rows = {"t": d.t, "fourier": d.fourier, "controls": d.controls, "holidays": d.holidays,
+            "changepoints": d.changepoints, "in_sample": True}  # fmt: skip
+    flat = {k: v[0] for k, v in p.items()}
+
+    def shift(xp: Any, q: dict[str, Any]) -> Any:
+        r = rows | {"events": xp.as_tensor(d.events) if xp is pt else d.events}
+        return F.baseline(xp, d, q, rows=r)["events"]
+
+    np.testing.assert_allclose(_graph(d, shift, flat), shift(np, flat), rtol=1e-10, atol=1e-12)
+    # in-sample effects: the event is a baseline part, the negative mentions are in mu, and no
+    # channel's direct or earned-path effect depends on either
+    eff = F.in_sample_effects(d, p)
+    assert "events" in eff.baseline and set(eff.negative) == {"mentions"}
+    parts = sum(eff.baseline.values()) + eff.direct.sum(axis=-1) + eff.negative["mentions"]
+    np.testing.assert_allclose(eff.mu, parts)
+    q = p | {"event_coef": p["event_coef"] * 0, "negative_coef": p["negative_coef"] * 0}
+    eff0 = F.in_sample_effects(d, q)
+    np.testing.assert_array_equal(eff0.direct, eff.direct)
+    np.testing.assert_array_equal(eff0.via_earned, eff.via_earned)

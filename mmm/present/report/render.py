@@ -298,7 +298,8 @@ class _Page:
     def earned(self) -> Section:
         src, tot = self.d.earned, self.d.earned_totals
         if src.empty:
-            return Section("earned", self.titles["earned"], [Block("p", text=T.EARNED_NONE)])
+            none = [Block("p", text=T.EARNED_NONE)] if self.d.sentiment is None else []
+            return Section("earned", self.titles["earned"], none + self._sentiment())
         k = self.kfmt
         shown = src.assign(
             generated_interval=[
@@ -317,7 +318,36 @@ class _Page:
             Block("table", table=self.w.table("earned_by_source", shown, self._cols(T.EARNED_COLUMNS), fmts, raw=src)),
             Block("table", table=self.w.table("earned_totals", tot, self._cols(T.EARNED_TOTALS_COLUMNS),
                                               {"activity": T.number, "generated": T.number, "organic_share": T.pct, "contribution": k})),
+            *self._sentiment(),
         ])  # fmt: skip
+
+    def _sentiment(self) -> list[Block]:
+        """Mentions by sentiment with event windows shaded, each event's effect, the crisis response."""
+        d = self.d.sentiment
+        if d is None:
+            return []
+        k = self.kfmt
+        blocks = []
+        if len(d.tone):
+            blocks += [Block("p", text=T.fill(T.TONE_INTRO, kpi=self.kpi)),
+                       self._chart(plotting.draw_tone, d.tone, d.windows, csv=self.w.csv("sentiment", d.tone))]  # fmt: skip
+        if len(d.events):
+            ev = d.events.assign(effect_interval=[T.interval(a, b, k) for a, b in
+                                                  zip(d.events["effect_lower"], d.events["effect_upper"], strict=True)])  # fmt: skip
+            blocks += [Block("p", text=T.fill(T.EVENTS_INTRO, kpi=self.kpi)),
+                       Block("table", table=self.w.table("events", ev, self._cols(T.EVENTS_COLUMNS),
+                                                         {"effect_mean": k, "shift_mean": k, "negative_mean": k}, raw=d.events))]  # fmt: skip
+        if len(d.response):
+            r = d.response
+            shown = r.assign(
+                returned_interval=[T.interval(a, b, k) for a, b in zip(r["returned_lower"], r["returned_upper"], strict=True)],
+                roi_interval=[T.interval(a, b) for a, b in zip(r["roi_lower"], r["roi_upper"], strict=True)],
+            )  # fmt: skip
+            blocks += [Block("p", text=T.RESPONSE_INTRO),
+                       Block("table", table=self.w.table("crisis_response", shown, self._cols(T.RESPONSE_COLUMNS),
+                                                         {"spend": self.money, "spend_usual": self.money,
+                                                          "returned_mean": k, "roi_mean": T.ratio}, raw=r))]  # fmt: skip
+        return blocks
 
     # 6 ------------------------------------------------------------------
     def curves(self) -> Section:
