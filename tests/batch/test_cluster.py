@@ -22,7 +22,7 @@ import pytest
 from _fits import small_brand
 
 from mmm.cli import main
-from mmm.model import compile as model_compile
+from mmm.model import kernel_cache as model_compile
 
 BIN = Path(sys.executable).parent
 FAST = {"chains": 2, "draws": 100, "tune": 100, "holdout": 4}
@@ -187,28 +187,30 @@ def _workers(address: str) -> list[str]:
 def test_two_workers_compiling_the_same_new_model_share_the_cache(
     scheduler: str, brand_dir: Path, tmp_path: Path
 ) -> None:
-    """Both workers compile one model never seen before at the same time and write the same
-    cache entry; both succeed with identical results, and a later fit in a fresh process loads
-    the entry they wrote.
+    """Both workers start on one model never seen before at the same time: one compiles and
+    writes the cache entry (the other compiles too, or waits for the entry and loads it); both
+    succeed with identical results, and a later fit in a fresh process loads the entry.
 
     (The later fit's draws are not compared: a cache hit and a fresh compile of one model give
     slightly different floating-point results and so, with the same seed, other draws. That
     is a property of the compile cache, measured with two plain ``mmm fit`` runs as well.)
     """
-    data = pd.read_csv(brand_dir / "brand_a.csv")
-    # a revenue change far below the noise: a model (graph + data) no cache holds yet
-    data.loc[0, "revenue"] += float(np.random.default_rng().integers(1, 10**6)) / 100.0
-    data.to_csv(tmp_path / "new.csv", index=False)
+    (tmp_path / "new.csv").write_bytes((brand_dir / "brand_a.csv").read_bytes())
     (tmp_path / "new.toml").write_bytes((brand_dir / "brand_a.toml").read_bytes())
+    # compiled models are keyed by the model's structure (new data reuses them): settings no
+    # other test uses make a structure no cache holds (this test removes what it writes)
+    odd = {"adstock": "delayed", "saturation": "logistic", "max_lag": 7}
     before = set(model_compile.cache_files())
-    job = {"data": "new.csv", "config": "new.toml", "seed": 3, "report": False}
+    job = {"data": "new.csv", "config": "new.toml", "seed": 3, "report": False, **odd}
     path = manifest(tmp_path, {"first": job, "second": job})
     out = tmp_path / "out"
     try:
         assert main(["fit-many", str(path), "--out", str(out), "--scheduler", scheduler]) == 0
         summary = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("job")
         assert summary.loc["first", "worker"] != summary.loc["second", "worker"]  # side by side
-        assert list(summary["compile"]) == ["compiled, cached"] * 2  # both compiled at once
+        # one compiles and writes the entry; the other compiles too or waits for it and loads it
+        assert "compiled, cached" in set(summary["compile"])
+        assert set(summary["compile"]) <= {"compiled, cached", "cache hit"}
         first = pd.read_csv(out / "first" / "roi.csv")
         pd.testing.assert_frame_equal(first, pd.read_csv(out / "second" / "roi.csv"))
         assert set(model_compile.cache_files()) - before  # the entry was written
@@ -216,7 +218,8 @@ def test_two_workers_compiling_the_same_new_model_share_the_cache(
         run = subprocess.run(
             [str(BIN / "mmm"), "fit", str(tmp_path / "new.csv"), "--config", str(tmp_path / "new.toml"),
              "--out", str(tmp_path / "third"), "--chains", "2", "--draws", "100", "--tune", "100",
-             "--holdout", "4", "--seed", "3", "-q"],
+             "--holdout", "4", "--seed", "3", "--adstock", "delayed", "--saturation", "logistic",
+             "--max-lag", "7", "-q"],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         assert "model cache hit" in run.stdout
