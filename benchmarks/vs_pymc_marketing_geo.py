@@ -109,7 +109,7 @@ COLUMNS: list[tuple[str, str, Any]] = [
     ("split", "compile/sample/other s", "s"),
     ("n_free_params", "free params", ".0f"),
     ("min_roi_ess_bulk", "min ESS ROI", ".0f"),
-    ("roi_ess_per_s", "ROI ESS/s", ".1f"),
+    ("roi_ess_per_s", "ROI ESS/s", ".2f"),
     ("min_ess_bulk", "min ESS all", ".0f"),
     ("ess_per_s", "all ESS/s", ".2f"),
     ("max_rhat", "max R-hat", ".3f"),
