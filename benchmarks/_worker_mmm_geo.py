@@ -12,14 +12,13 @@ design, PyMC graph, compilation (or a compile-cache hit), sampling and the post-
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Clock, emit, peak_rss_mb, time_nutpie  # noqa: E402
+from _common import Clock, emit, geo_fit_metrics, peak_rss_mb, time_nutpie  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = Clock()
     with clock("import_s"):
-        import arviz as az
         import numpy as np
         import nutpie  # noqa: F401
         import pandas as pd
@@ -69,30 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         roi = result.roi().to_dataframe()
         roi_geo = result.roi(by="geo").to_dataframe().reset_index()
         tot = effect_totals(result)  # (sample, channel), sample = chain × draw
-    with clock("diag_s"):
-        post = result.posterior
-        free = post[[v for v in post.data_vars if v != "beta"]]  # beta is deterministic
-        ess = az.ess(free, method="bulk")
-        rhat = az.rhat(free)
-        div = int(np.asarray(result.sample_stats["diverging"].values, dtype=bool).sum())
-        cost = list(roi.index.astype(str))
-        nat = tot["total"].sel(channel=cost) / tot["spend"].sel(channel=cost)
-        n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
-        draws = xr.Dataset(
-            {
-                "roi": (
-                    ("chain", "draw", "channel"),
-                    nat.values.reshape(n_chain, n_draw, len(cost)),
-                )
-            },
-            coords={"channel": cost},
-        )
-        roi_ess = az.ess(draws, method="bulk")["roi"].values
-        roi_rhat = az.rhat(draws)["roi"].values
-    peak = peak_rss_mb()
-    times = dict(clock.times)
-    times.setdefault("nutpie_compile_s", float(result.info.get("compile_s", 0.0)))
-
+    post = result.posterior
+    cost = list(roi.index.astype(str))
+    nat = (tot["total"] / tot["spend"]).sel(channel=cost).values
+    n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
+    nat_draws = xr.DataArray(
+        nat.reshape(n_chain, n_draw, len(cost)),
+        dims=("chain", "draw", "channel"),
+        coords={"channel": cost},
+    )
     true_roi = dict(zip(truth["channel"].astype(str), truth["roi"], strict=True))
     roas = {
         str(ch): {
@@ -103,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         for ch, r in roi.iterrows()
     }
-    errs = [abs(v["mean"] - v["truth"]) / v["truth"] for v in roas.values()]
-    cover = [v["lower"] <= v["truth"] <= v["upper"] for v in roas.values()]
+    with clock("diag_s"):
+        free = post[[v for v in post.data_vars if v != "beta"]]  # beta is deterministic
+        metrics = geo_fit_metrics(free, nat_draws, roas)
+        div = int(np.asarray(result.sample_stats["diverging"].values, dtype=bool).sum())
+    peak = peak_rss_mb()
+    times = dict(clock.times)
+    times.setdefault("nutpie_compile_s", float(result.info.get("compile_s", 0.0)))
     merged = roi_geo.merge(truth_geo, on=["geo", "channel"]).dropna(subset=["roi"])
     geo_err = (merged["roi_mean"] / merged["roi"] - 1).abs()
     emit(
@@ -113,23 +101,13 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "regions": int(ds.n_geos),
             "weeks": int(ds.n_periods),
-            "channels": len(cost),
             "chains": args.chains,
             "draws": args.draws,
             "tune": args.tune,
             **times,
             "compile_path": result.info.get("compile"),
-            "min_ess_bulk": float(min(np.nanmin(v.values) for v in ess.data_vars.values())),
-            "max_rhat": float(max(np.nanmax(v.values) for v in rhat.data_vars.values())),
+            **metrics,
             "divergences": div,
-            "n_free_params": int(sum(v.values.size for v in ess.data_vars.values())),
-            "min_roi_ess_bulk": float(np.min(roi_ess)),
-            "median_roi_ess_bulk": float(np.median(roi_ess)),
-            "max_roi_rhat": float(np.max(roi_rhat)),
-            "roas": roas,
-            "roas_interval": "90% equal-tailed",
-            "median_abs_roas_error": statistics.median(errs),
-            "coverage": sum(cover) / len(cover),
             "median_abs_geo_roas_error": float(geo_err.median()),
             "peak_rss_mb": peak,
             "rss_before_fit_mb": rss_before_fit,

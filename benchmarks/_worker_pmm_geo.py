@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 import warnings
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Clock, emit, peak_rss_mb, time_nutpie  # noqa: E402
+from _common import Clock, emit, geo_fit_metrics, peak_rss_mb, time_nutpie  # noqa: E402
 
 
 def _dataset(node: Any) -> Any:
@@ -58,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = Clock()
     with clock("import_s"):
-        import arviz as az
         import numpy as np
         import nutpie  # noqa: F401
         import pandas as pd
@@ -147,24 +145,17 @@ def main(argv: list[str] | None = None) -> int:
         contrib = contrib.assign_coords(geo=contrib["geo"].astype(str))
         nat = contrib.sum("geo") / spend_da.sum("geo")  # chain, draw, channel
         by_geo = (contrib / spend_da).mean(("chain", "draw"))
-    with clock("diag_s"):
-        free = [rv.name for rv in mmm.model.free_RVs]
-        ess = az.ess(post[free], method="bulk")
-        rhat = az.rhat(post[free])
-        div = int(np.asarray(stats["diverging"].values, dtype=bool).sum())
-        roi_ds = xr.Dataset({"roi": nat.transpose("chain", "draw", "channel")})
-        roi_ess = az.ess(roi_ds, method="bulk")["roi"].values
-        roi_rhat = az.rhat(roi_ds)["roi"].values
-    peak = peak_rss_mb()
-
     true_roi = dict(zip(truth["channel"].astype(str), truth["roi"], strict=True))
     roas = {}
     for ch in channels:
         draws = nat.sel(channel=ch).values
         lo, hi = quantiles(draws, 0.9)
         roas[ch] = {"mean": float(draws.mean()), "lower": lo, "upper": hi, "truth": true_roi[ch]}
-    errs = [abs(v["mean"] - v["truth"]) / v["truth"] for v in roas.values()]
-    cover = [v["lower"] <= v["truth"] <= v["upper"] for v in roas.values()]
+    with clock("diag_s"):
+        free = [rv.name for rv in mmm.model.free_RVs]
+        metrics = geo_fit_metrics(post[free], nat, roas)
+        div = int(np.asarray(stats["diverging"].values, dtype=bool).sum())
+    peak = peak_rss_mb()
     est = by_geo.to_dataframe(name="roi_mean").reset_index()
     merged = est.merge(truth_geo, on=["geo", "channel"]).dropna(subset=["roi"])
     merged = merged[np.isfinite(merged["roi_mean"])]
@@ -177,22 +168,12 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "regions": int(data["geo"].nunique()),
             "weeks": int(data[roles["date"]].nunique()),
-            "channels": len(channels),
             "chains": args.chains,
             "draws": args.draws,
             "tune": args.tune,
             **clock.times,
-            "min_ess_bulk": float(min(np.nanmin(v.values) for v in ess.data_vars.values())),
-            "max_rhat": float(max(np.nanmax(v.values) for v in rhat.data_vars.values())),
+            **metrics,
             "divergences": div,
-            "n_free_params": int(sum(v.values.size for v in ess.data_vars.values())),
-            "min_roi_ess_bulk": float(np.min(roi_ess)),
-            "median_roi_ess_bulk": float(np.median(roi_ess)),
-            "max_roi_rhat": float(np.max(roi_rhat)),
-            "roas": roas,
-            "roas_interval": "90% equal-tailed",
-            "median_abs_roas_error": statistics.median(errs),
-            "coverage": sum(cover) / len(cover),
             "median_abs_geo_roas_error": float(geo_err.median()),
             "peak_rss_mb": peak,
             "rss_before_fit_mb": rss_before_fit,
