@@ -102,6 +102,40 @@ def time_nutpie(clock: Clock) -> None:
     wrap("sample", "nutpie_sample_s")
 
 
+def geo_fit_metrics(
+    free: Any, roi_draws: Any, roas: Mapping[str, Mapping[str, float]]
+) -> dict[str, Any]:
+    """Convergence and accuracy of one regional fit, the same way for either library.
+
+    ``free`` is an xarray Dataset of the model's free parameters (dims chain, draw, ...);
+    ``roi_draws`` the national ROI per draw as a DataArray (chain, draw, channel); ``roas``
+    per channel ``mean``, ``lower``, ``upper`` (90% interval) and ``truth``. Imports ArviZ
+    and NumPy when called (both benchmark environments have them).
+    """
+    import arviz as az
+    import numpy as np
+
+    ess = az.ess(free, method="bulk")
+    rhat = az.rhat(free)
+    draws = roi_draws.transpose("chain", "draw", "channel").to_dataset(name="roi")
+    roi_ess = az.ess(draws, method="bulk")["roi"].values
+    roi_rhat = az.rhat(draws)["roi"].values
+    errs = [abs(v["mean"] - v["truth"]) / v["truth"] for v in roas.values()]
+    cover = [v["lower"] <= v["truth"] <= v["upper"] for v in roas.values()]
+    return {
+        "min_ess_bulk": float(min(np.nanmin(v.values) for v in ess.data_vars.values())),
+        "max_rhat": float(max(np.nanmax(v.values) for v in rhat.data_vars.values())),
+        "n_free_params": int(sum(v.values.size for v in ess.data_vars.values())),
+        "min_roi_ess_bulk": float(np.min(roi_ess)),
+        "median_roi_ess_bulk": float(np.median(roi_ess)),
+        "max_roi_rhat": float(np.max(roi_rhat)),
+        "roas": dict(roas),
+        "roas_interval": "90% equal-tailed",
+        "median_abs_roas_error": statistics.median(errs),
+        "coverage": sum(cover) / len(cover),
+    }
+
+
 # ---------------------------------------------------------------------- in the driver
 def run_worker(
     cmd: Sequence[str],
