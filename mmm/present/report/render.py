@@ -39,6 +39,7 @@ from mmm.present.report.blocks import (
     pre,
     status_class,
 )
+from mmm.present.report.optional import cross_validation_blocks, sentiment_blocks
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,7 +54,7 @@ _Writer = Writer  # the name before the building blocks moved to mmm.present.rep
 
 
 # ---------------------------------------------------------------------- sections
-class _Page:
+class ReportPage:
     """Turns :class:`~mmm.present.sections.ReportData` into sections of blocks."""
 
     def __init__(
@@ -299,7 +300,7 @@ class _Page:
         src, tot = self.d.earned, self.d.earned_totals
         if src.empty:
             none = [Block("p", text=T.EARNED_NONE)] if self.d.sentiment is None else []
-            return Section("earned", self.titles["earned"], none + self._sentiment())
+            return Section("earned", self.titles["earned"], none + sentiment_blocks(self))
         k = self.kfmt
         shown = src.assign(
             generated_interval=[
@@ -318,36 +319,8 @@ class _Page:
             Block("table", table=self.w.table("earned_by_source", shown, self._cols(T.EARNED_COLUMNS), fmts, raw=src)),
             Block("table", table=self.w.table("earned_totals", tot, self._cols(T.EARNED_TOTALS_COLUMNS),
                                               {"activity": T.number, "generated": T.number, "organic_share": T.pct, "contribution": k})),
-            *self._sentiment(),
+            *sentiment_blocks(self),
         ])  # fmt: skip
-
-    def _sentiment(self) -> list[Block]:
-        """Mentions by sentiment with event windows shaded, each event's effect, the crisis response."""
-        d = self.d.sentiment
-        if d is None:
-            return []
-        k = self.kfmt
-        blocks = []
-        if len(d.tone):
-            blocks += [Block("p", text=T.fill(T.TONE_INTRO, kpi=self.kpi)),
-                       self._chart(plotting.draw_tone, d.tone, d.windows, csv=self.w.csv("sentiment", d.tone))]  # fmt: skip
-        if len(d.events):
-            ev = d.events.assign(effect_interval=[T.interval(a, b, k) for a, b in
-                                                  zip(d.events["effect_lower"], d.events["effect_upper"], strict=True)])  # fmt: skip
-            blocks += [Block("p", text=T.fill(T.EVENTS_INTRO, kpi=self.kpi)),
-                       Block("table", table=self.w.table("events", ev, self._cols(T.EVENTS_COLUMNS),
-                                                         {"effect_mean": k, "shift_mean": k, "negative_mean": k}, raw=d.events))]  # fmt: skip
-        if len(d.response):
-            r = d.response
-            shown = r.assign(
-                returned_interval=[T.interval(a, b, k) for a, b in zip(r["returned_lower"], r["returned_upper"], strict=True)],
-                roi_interval=[T.interval(a, b) for a, b in zip(r["roi_lower"], r["roi_upper"], strict=True)],
-            )  # fmt: skip
-            blocks += [Block("p", text=T.RESPONSE_INTRO),
-                       Block("table", table=self.w.table("crisis_response", shown, self._cols(T.RESPONSE_COLUMNS),
-                                                         {"spend": self.money, "spend_usual": self.money,
-                                                          "returned_mean": k, "roi_mean": T.ratio}, raw=r))]  # fmt: skip
-        return blocks
 
     # 6 ------------------------------------------------------------------
     def curves(self) -> Section:
@@ -506,33 +479,9 @@ class _Page:
             Block("p", text=T.fill(T.FIT_INTRO, kpi=self.kpi, holdout=hold)),
             self._chart(plotting.draw_fit, self.d.fit, self.cur, self.kpi, csv=self.w.csv("fitted", self.d.fit)),
             Block("table", table=self.w.table("accuracy", shown, T.ACCURACY_COLUMNS, raw=acc)),
-            *self._cross_validation(),
+            *cross_validation_blocks(self),
             *self._ident_checks(),
         ])  # fmt: skip
-
-    def _cross_validation(self) -> list[Block]:
-        cv = self.d.cross_validation
-        if cv is None:
-            return [Block("h3", text=T.CV_TITLE), Block("p", text=T.CV_NONE)]
-        f = cv.folds
-        intro = T.fill(T.CV_INTRO, folds=len(f), horizon=int(f["n_test"].iloc[0]), unit=self.unit[1],
-                       mape=T.pct(cv.mape, digits=1), coverage=T.pct(cv.coverage), prob=T.pct(cv.prob),
-                       kpi=self.kpi)  # fmt: skip
-        st = cv.stability
-        verdict = (T.fill(T.CV_UNSTABLE, channels=T.join_names(list(cv.unstable))) if cv.unstable
-                   else T.CV_STABLE)  # fmt: skip
-        pcts = {"mape": lambda v: T.pct(v, digits=1), "coverage": T.pct}
-        rois = {c: T.ratio for c in ("roi_mean", "roi_min", "roi_max")}
-        shown = st.assign(unstable=[T.YES if v else T.NO for v in st["unstable"]])
-        return [
-            Block("h3", text=T.CV_TITLE),
-            Block("p", text=intro),
-            Block("table", table=self.w.table("cv_folds", f, T.CV_FOLD_COLUMNS, pcts,
-                                              classes={"convergence": status_class})),
-            Block("p", text=verdict),
-            Block("table", table=self.w.table("cv_stability", shown, T.CV_STABILITY_COLUMNS, rois,
-                                              raw=st)),
-        ]  # fmt: skip
 
     def _ident_checks(self) -> list[Block]:
         ident = self.d.evidence.ident
@@ -774,7 +723,7 @@ def _build(
         cross_validation,
     )  # fmt: skip
     writer = Writer(path)
-    page = _Page(data, result, writer, cur, plan_note)
+    page = ReportPage(data, result, writer, cur, plan_note)
     sections = page.all()
     q = data.quarter
     ds = result.dataset
