@@ -624,9 +624,9 @@ def _add_cache(sub: Subparsers) -> None:
     p = sub.add_parser(
         "cache",
         help="show (or --clear) the compiled models kept on disk to make later fits start fast",
-        description="A fit compiles its model to machine code once; later fits of the same "
-        "model and data in any process load it from disk (set MMM_COMPILE_CACHE=0 to switch "
-        "this off). This command shows where the cache is and how big; --clear deletes mmm's "
+        description="A fit compiles its model to machine code once; later fits of a model of "
+        "the same structure (same channels, transforms and settings; any data, priors or seed) "
+        "in any process load it from disk (set MMM_COMPILE_CACHE=0 to switch this off). This command shows where the cache is and how big; --clear deletes mmm's "
         "entries (the next fit of each model compiles again).",
     )
     p.add_argument("--clear", action="store_true", help="delete mmm's cached models")

@@ -180,14 +180,14 @@ def candidate_tests(
         j = design.index(ch)
         base = base_rows.copy()
         base[:, :, j] = act_all[recent, :, j].mean(axis=0)
-        for scope in where:
-            if scope.cells and ch in national_only:
-                continue  # bought nationally: no region can be left out
-            cells = np.array([not scope.cells or g in scope.cells for g in design.geos])
-            weekly_spend = spend_all[recent][:, cells, j].sum(axis=1).mean()
-            roi_s, lifts = _simulate_designs(sub, j, base, act_all, changes, durations, cells)
-            med, lo, hi = np.quantile(roi_s, [0.5, 0.05, 0.95])
-            var_r = float(np.var(roi_s))
+        # bought nationally: no region can be left out
+        usable = [sc for sc in where if not (sc.cells and ch in national_only)]
+        cells = [np.array([not sc.cells or g in sc.cells for g in design.geos]) for sc in usable]
+        roi_s, by_scope = _simulate_designs(sub, j, base, act_all, changes, durations, cells)
+        med, lo, hi = np.quantile(roi_s, [0.5, 0.05, 0.95])
+        var_r = float(np.var(roi_s))
+        for scope, where_cells, lifts in zip(usable, cells, by_scope, strict=True):
+            weekly_spend = spend_all[recent][:, where_cells, j].sum(axis=1).mean()
             for change in changes:
                 for w in durations:
                     lift = lifts[(change, w)]
@@ -287,30 +287,30 @@ def _simulate_designs(
     history: np.ndarray,
     changes: Sequence[float],
     durations: Sequence[int],
-    cells: np.ndarray | None = None,
-) -> tuple[np.ndarray, dict[tuple[float, int], np.ndarray]]:
-    """Per draw: channel ``j``'s ROI over the data and, per (change, weeks), the incremental KPI
-    of changing its input in the first ``weeks`` periods of the plan ``base`` in the regions
-    ``cells`` (bool (G,); default all), all of the plan's periods summed, so the carry-over
-    tail is in."""
-    if cells is None:
-        cells = np.ones(base.shape[1], dtype=bool)
+    cells: Sequence[np.ndarray],
+) -> tuple[np.ndarray, list[dict[tuple[float, int], np.ndarray]]]:
+    """Per draw: channel ``j``'s ROI over the data and, for each region mask of ``cells``
+    (bool (G,)) and each (change, weeks), the incremental KPI of changing its input in the
+    first ``weeks`` periods of the plan ``base`` in those regions, all of the plan's periods
+    summed, so the carry-over tail is in. The ROI and the unchanged plan are simulated once."""
     design = result.design
     spend = float(result.dataset.data["spend"].values[..., j].sum())  # all periods and regions
     rois: list[np.ndarray] = []
-    incs: dict[tuple[float, int], list[np.ndarray]] = {
-        (c, w): [] for c in changes for w in durations
-    }
+    incs: list[dict[tuple[float, int], list[np.ndarray]]] = [
+        {(c, w): [] for c in changes for w in durations} for _ in cells
+    ]
     for p in iter_params(result):
         eff = in_sample_effects(design, p)
         rois.append((eff.direct[..., j] + eff.via_earned[..., j]).sum(axis=(1, 2)) / spend)
         y0 = _plan_kpi(result, base, p, history)
-        for change in changes:
-            for w in durations:
-                act = base.copy()
-                act[:w, cells, j] *= 1 + change
-                incs[(change, w)].append(_plan_kpi(result, act, p, history) - y0)
-    return np.concatenate(rois), {k: np.concatenate(v) for k, v in incs.items()}
+        for mask, inc in zip(cells, incs, strict=True):
+            for change in changes:
+                for w in durations:
+                    act = base.copy()
+                    act[:w, mask, j] *= 1 + change
+                    inc[(change, w)].append(_plan_kpi(result, act, p, history) - y0)
+    lifts = [{k: np.concatenate(v) for k, v in inc.items()} for inc in incs]
+    return np.concatenate(rois), lifts
 
 
 def _plan_kpi(
