@@ -10,7 +10,8 @@ so brand 7 of family 0 is the same brand however many brands are drawn):
   with probability 1/2, earned mentions driven by the social sources with probability 0.85;
   one brand in five uses Chinese channel and column names;
 * **effects**: direct ROI of each paid channel log-normal (median 1.5, σ 0.5, clipped to
-  0.3–5); owned shares 1–4% and mentions 3–10% of revenue; a **zero-effect** channel
+  0.3–5); owned shares 1–4% and mentions 3–10% of revenue; organic mentions 0.15–1 × the
+  design level (the sources then generate roughly 10–75% of mentions); a **zero-effect** channel
   (direct and through earned media) in 60% of brands, and a second one (a channel that is no
   source of earned media) in 30%; in 20% a paid channel whose spend follows the season
   (``confounded``);
@@ -25,7 +26,7 @@ so brand 7 of family 0 is the same brand however many brands are drawn):
 Each :class:`FamilyBrand` keeps the :class:`~mmm.data.synthetic.SyntheticBrand` (data,
 channel map, true ROI in ``truth``, true response in ``expected_kpi``) and the settings drawn.
 
->>> fam = brand_family(2, seed=0)
+>>> fam = brand_family(2, family_seed=0)
 >>> [b.name for b in fam]
 ['brand_00', 'brand_01']
 >>> 104 <= len(fam[0].brand.data) <= 208
@@ -140,6 +141,8 @@ def draw_settings(index: int, family_seed: int = 0) -> dict[str, Any]:
         "transforms": transforms,
         "budget_loading": {k: float(rng.uniform(0.0, 1.0)) for k in paid},
         "budget_ramp": {k: float(rng.uniform(-0.25, 0.6)) for k in keys if k in PAID or k in OWNED},
+        # own stream, so adding it left every other draw of the family as it was
+        "organic": float(np.random.default_rng([family_seed, index, 17]).uniform(0.15, 1.0)),
     }
 
 
@@ -178,6 +181,7 @@ def family_brand(index: int, family_seed: int = 0) -> FamilyBrand:
         noise=s["noise"],
         transforms=s["transforms"],
         modulate=modulate,
+        organic=s["organic"],
     )
     return FamilyBrand(f"brand_{index:02d}", index, family_seed, s, brand)
 

@@ -27,13 +27,8 @@ The generating process, per week ``t``:
   ``price_index``, negative effect);
 * ``revenue_t = mu_t * exp(eps_t)``, ``eps_t ~ N(0, noise)``, ``mu`` = baseline + media.
 
-Examples
---------
 >>> from mmm.data.synthetic import generate
->>> brand = generate(seed=1, weeks=104)
->>> brand.data.shape[0]
-104
->>> bool((brand.truth["contribution_total"] >= 0).all())
+>>> bool((generate(seed=1, weeks=104).truth["contribution_total"] >= 0).all())
 True
 """
 
@@ -533,6 +528,7 @@ def generate(
     noise: float = 0.05,
     transforms: Mapping[str, Mapping[str, float]] | None = None,
     modulate: Mapping[str, Any] | None = None,
+    organic: float = ORGANIC_SHARE,
 ) -> SyntheticBrand:
     """Generate a seeded synthetic weekly brand with known truth.
 
@@ -569,13 +565,16 @@ def generate(
         Per paid or owned channel, a weekly factor (one value per week, >= 0) multiplying
         its flighting before it is scaled to the preset level: a budget ramp, or a budget
         cycle several channels share (correlated budgets).
+    organic : float
+        Organic (not generated) weekly mentions at the start, as a share of ``MENTIONS_LEVEL``
+        (all sources together generate 0.45 of it): how much of earned media paid buys.
 
     Returns
     -------
     SyntheticBrand
     """
-    if weeks < 8:
-        raise ValueError(f"weeks == {weeks}; need at least 8.")
+    if weeks < 8 or organic < 0:
+        raise ValueError(f"weeks == {weeks}, organic == {organic}; need weeks >= 8, organic >= 0.")
     wanted = PRESET if channels is None else {preset_key(c, "channels") for c in channels}
     keys = tuple(k for k in PRESET if k in wanted)  # preset order
     if all(PRESET[k].media == "earned" for k in keys):
@@ -613,7 +612,7 @@ def generate(
         "spring_festival": 0.10,  # share of intercept in the week of Chinese New Year
         "promo": 0.20,  # share of intercept per promo_festival week
         "price": -1.5,  # share of intercept per unit of price_index above 1
-        "organic_level": MENTIONS_LEVEL * ORGANIC_SHARE,
+        "organic_level": MENTIONS_LEVEL * organic,
         "organic_growth": 0.10,
         "origin_ordinal": float(origin.toordinal()),
     }

@@ -260,3 +260,17 @@ def test_bundled_data_loads_through_io() -> None:
     assert ds.channels_of("earned") == ("mentions",)
     zh_map = ChannelMap.from_toml(DATA / "brand_weekly_zh.toml")
     assert from_dataframe(pd.read_csv(DATA / "brand_weekly_zh.csv"), zh_map).n_periods == 104
+
+
+def test_organic_share_sets_how_much_of_earned_media_paid_buys() -> None:
+    """Less organic buzz: fewer mentions, the same spend, a larger share of each source's ROI earned."""
+    chans = ["tv", "weibo", "douyin", "mentions"]
+    low = generate(seed=4, weeks=104, channels=chans, organic=0.15)
+    high = generate(seed=4, weeks=104, channels=chans, organic=1.0)
+    pd.testing.assert_series_equal(low.data["douyin_spend"], high.data["douyin_spend"])
+    assert low.data["social_mentions"].mean() < 0.6 * high.data["social_mentions"].mean()
+    row = [b.truth.set_index("channel").loc["douyin"] for b in (low, high)]
+    via_low, via_high = (r["contribution_via_earned"] / r["contribution_total"] for r in row)
+    assert via_low > via_high > 0
+    with pytest.raises(ValueError, match="organic"):
+        generate(seed=4, weeks=104, channels=chans, organic=-0.1)
