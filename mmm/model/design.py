@@ -257,7 +257,6 @@ class Design:
             c[g.dim] = list(g.channels)
         for e, sources in self.earned.items():
             c[f"{e}_source"] = list(sources)
-            c[f"{e}_part"] = ["organic", *sources]
         if self.negative_channels:
             c["negative_channel"] = list(self.negative_channels)
         if self.event_names:

@@ -343,20 +343,28 @@ def _earned_likelihoods(pm: Any, pt: Any, design: Design, d: dict[str, Any], sat
         select = np.zeros((len(design.channels), len(src)))
         select[src, np.arange(len(src))] = 1.0
         src_sat = pt.tensordot(sat, select, axes=[[2], [0]])  # (T, G, S): no fancy indexing
-        # Sample the mean level of earned activity and how it splits between organic and each
-        # source (a Dirichlet), not raw multipliers: multipliers trade off against each other
+        # Sample the mean level of earned activity, its organic share and how the rest splits
+        # between the sources, not raw multipliers: multipliers trade off against each other
         # and against the sources' saturation shapes and mixed badly (ESS < 100 in 4 x 500).
+        # The organic share is uniform whatever the number of sources. A flat Dirichlet over
+        # (organic, sources) put its prior at 1/(S+1), so listing more sources handed more of
+        # earned media to paid; the data pin the split weakly and kept much of that (ROI through
+        # mentions 1.8x the truth on 10 generated brands; 1.6x with this prior: the rest comes
+        # from the sources' weakly identified carry-over and saturation shapes).
         total = pm.LogNormal(f"{e}_total", 0.0, 0.3)
-        parts = pm.Dirichlet(f"{e}_split", a=np.ones(len(src) + 1), dims=f"{e}_part")
-        organic = total * parts[0]
+        organic_share = pm.Beta(f"{e}_organic_share", 1.0, 1.0)
+        if len(src) > 1:
+            split = pm.Dirichlet(f"{e}_split", a=np.ones(len(src)), dims=f"{e}_source")
+        else:
+            split = pt.ones(1)
+        organic = total * organic_share
         if design.is_panel:
             log_org = _regional(pm, f"{e}_organic_log", pt.log(organic), 0.3)
             level = pm.Deterministic(f"{e}_organic", pt.exp(log_org), dims="geo")
         else:
             level = pm.Deterministic(f"{e}_organic", organic * pt.ones(1), dims="geo")
-        gain = pm.Deterministic(
-            f"{e}_gain", total * parts[1:] / src_sat.mean(axis=(0, 1)), dims=f"{e}_source"
-        )
+        bought = total * (1.0 - organic_share) * split
+        gain = pm.Deterministic(f"{e}_gain", bought / src_sat.mean(axis=(0, 1)), dims=f"{e}_source")
         drift = pm.Normal(f"{e}_drift", 0.0, 0.5)
         gen = src_sat * gain[None, None, :]
         mu_m = level[None, :] * pt.exp(drift * d["t"])[:, None] + gen.sum(axis=-1)
