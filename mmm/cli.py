@@ -488,12 +488,20 @@ def _add_demo(sub: Subparsers) -> None:
         "--out",
         "-o",
         metavar="DIR",
-        help="output directory (default reports/demo, or reports/demo_regions with --regions)",
+        help="output directory (default reports/demo, reports/demo_regions with --regions, "
+        "reports/demo_crisis with --crisis)",
     )
-    p.add_argument(
+    brand = p.add_mutually_exclusive_group()
+    brand.add_argument(
         "--regions",
         action="store_true",
         help="the bundled regional brand (20 provinces): one hierarchical model across regions",
+    )
+    brand.add_argument(
+        "--crisis",
+        action="store_true",
+        help="the bundled Chinese-named brand with a public-opinion crisis (舆情): mentions split "
+        "by sentiment, the crisis declared as an event",
     )
     _add_model_args(p)
     _add_optimize_args(p)
@@ -501,13 +509,18 @@ def _add_demo(sub: Subparsers) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from mmm.data.samples import DEMO, DEMO_REGIONAL, sample_dataset
+    from mmm.data.samples import DEMO, DEMO_CRISIS, DEMO_REGIONAL, sample_dataset
     from mmm.present.report import build
     from mmm.present.runs import StageTimer, load_derived
 
-    out = Path(args.out or ("reports/demo_regions" if args.regions else "reports/demo"))
+    sample, default_out = (
+        (DEMO_REGIONAL, "reports/demo_regions") if args.regions
+        else (DEMO_CRISIS, "reports/demo_crisis") if args.crisis
+        else (DEMO, "reports/demo")
+    )  # fmt: skip
+    out = Path(args.out or default_out)
     timer = StageTimer()
-    ds, source = timer.run("load", lambda: sample_dataset(DEMO_REGIONAL if args.regions else DEMO))
+    ds, source = timer.run("load", lambda: sample_dataset(sample))
     print(f"{source}: {ds!r}")
     result, ident = timer.run("fit", lambda: _fit_and_write(ds, args, out))
     allocation = timer.run("optimize", lambda: _optimize(result, args, out, ident))

@@ -121,3 +121,20 @@ def test_demo_runs_the_whole_pipeline_on_bundled_data(
     assert "mmm: " not in printed.err  # --quiet: no progress (a FAIL verdict is still said)
     for name in ("report.html", "roi.csv", "allocation.csv", "diagnostics.json", "result.json"):
         assert (out / name).exists(), name
+
+
+def test_demo_crisis_shows_the_crisis_in_the_report(tmp_path: Path) -> None:
+    """`mmm demo --crisis`: the bundled crisis brand, its declared crisis named in the report."""
+    from mmm.data.samples import DEMO_CRISIS, sample_brand
+    from mmm.present import text as T
+
+    out = tmp_path / "crisis"
+    assert main(["demo", "--crisis", "--out", str(out), "--method", "map", "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    event = str(sample_brand(DEMO_CRISIS).crisis_truth["event"].iloc[0])  # type: ignore[union-attr]
+    assert T.TITLE_TONE in html and event in html
+
+
+def test_demo_takes_one_bundled_brand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--regions", "--crisis"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err

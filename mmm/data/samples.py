@@ -40,6 +40,7 @@ _GENERATORS: dict[str, Callable[..., Any]] = {
 #: the sample ``mmm demo`` fits, and ``mmm demo --regions``
 DEMO = "brand_weekly"
 DEMO_REGIONAL = "brand_regional"
+DEMO_CRISIS = "brand_crisis_zh"
 
 
 def sample_brand(name: str = DEMO) -> SyntheticBrand | RegionalBrand | CrisisBrand:

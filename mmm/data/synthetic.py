@@ -664,8 +664,8 @@ def generate(
                 PRESET[k].mention_share * MENTIONS_LEVEL / float(sats[k].mean()) * factor(k)
             )
         w_org = ar1(np.random.default_rng([seed, 103]), weeks, 0.9, 0.07)
-        organic = base["organic_level"] * (1 + base["organic_growth"] * ctx.t) * np.exp(w_org)
-        clean = organic + sum((p[k]["gamma"] * sats[k] for k in sources), 0.0)
+        organic_t = base["organic_level"] * (1 + base["organic_growth"] * ctx.t) * np.exp(w_org)
+        clean = organic_t + sum((p[k]["gamma"] * sats[k] for k in sources), 0.0)
         eps_m = np.random.default_rng([seed, 102]).normal(0, MENTION_NOISE, weeks)
         mentions = np.round(clean * np.exp(eps_m))
         mult = mentions / clean
