@@ -37,7 +37,7 @@ _GENERATORS: dict[str, Callable[..., Any]] = {
     "generate_panel": generate_panel,
     "generate_crisis": generate_crisis,
 }
-#: the sample ``mmm demo`` fits, and ``mmm demo --regions``
+#: the samples ``mmm demo`` fits, and ``mmm demo --regions`` / ``--crisis``
 DEMO = "brand_weekly"
 DEMO_REGIONAL = "brand_regional"
 DEMO_CRISIS = "brand_crisis_zh"
