@@ -153,7 +153,7 @@ def _prior_mode() -> Any:
     are the same as with ``FAST_COMPILE`` (same random generators, same ops; tested)."""
     from pytensor.compile.mode import Mode
 
-    return Mode(linker="py", optimizer=None)
+    return Mode(linker="py", optimizer="None")  # "None": no rewrites (OPT_NONE)
 
 
 def _looped_prior(model: Any, keep: list[str], draws: int, seed: int) -> list[Any]:
