@@ -129,12 +129,13 @@ def gradient_cost(ds: Any, spec: Any, result: Any) -> dict[str, float]:
     model = MediaMixModel(spec).build(ds)
     compiled, _ = compile_for_nutpie(model, param_names(model))
     fn = compiled.logp_func.vm.jit_fn
+    data = [v.get_value() for v in compiled.logp_func.get_shared()]  # pm.Data inputs
     x = compiled.initial_point_func(0)
-    fn(x)
+    fn(x, *data)
     n = 300
     t0 = time.perf_counter()
     for _ in range(n):
-        fn(x)
+        fn(x, *data)
     per_grad = (time.perf_counter() - t0) / n
     steps = result.sample_stats.get("n_steps")
     return {

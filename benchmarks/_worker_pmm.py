@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                 "truth": EXAMPLE_TRUTH[ch],
             }
     with clock("diag_s"):
-        free = [rv.name for rv in mmm.model.graph.free_RVs]
+        # a wrapper with .graph in some releases, the pm.Model itself in others
+        model = getattr(mmm.model, "graph", mmm.model)
+        free = [rv.name for rv in model.free_RVs]
         ess = az.ess(post[free], method="bulk")
         rhat = az.rhat(post[free])
         div = int(np.asarray(stats["diverging"].values, dtype=bool).sum())

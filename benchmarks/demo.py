@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             fit_s = float(timing.get("fit_s", 0.0))
             parts = [
                 ("  graph build", timing.get("build_s")),
+                ("  importing nutpie + ArviZ", timing.get("import_s")),
                 ("  compile (nutpie/numba)", timing.get("compile_s")),
                 ("  sampling", timing.get("sample_s")),
                 ("  after sampling: save, tables, checks", secs - fit_s if fit_s else None),

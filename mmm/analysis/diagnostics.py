@@ -56,7 +56,7 @@ def convergence_checks(result: FitResult) -> Checks:
 def diagnose(result: FitResult) -> Checks:
     """All checks: convergence, prior scale, in-sample fit, predictive coverage, holdout accuracy
     and autocorrelation of the residuals."""
-    conv = convergence_checks(result)
+    conv = result.convergence()  # computed once per result
     fit = result.fitted()
     return Checks(
         (

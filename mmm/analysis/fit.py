@@ -15,7 +15,6 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from mmm import _progress
-from mmm.analysis.diagnostics import convergence_checks
 from mmm.analysis.persist import design_features, library_versions
 from mmm.analysis.results import FitResult
 from mmm.data.dataset import MMMDataset
@@ -127,7 +126,7 @@ class MediaMixModel:
             features=design_features(design),  # kept with the result: see mmm.analysis.persist
         )
         if spec.method == "mcmc":
-            conv = convergence_checks(result)
+            conv = result.convergence()  # kept: diagnostics() reuses it
             if conv.status == "FAIL":
                 warnings.warn(
                     "The sampler did not converge — do not use these estimates as they are.\n"

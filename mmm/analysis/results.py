@@ -185,7 +185,15 @@ class FitResult:
 
     # ------------------------------------------------------------------ diagnostics
     def convergence(self) -> Checks:
-        """Sampler checks only (R-hat, ESS, divergences, stuck chains, BFMI)."""
+        """Sampler checks only (R-hat, ESS, divergences, stuck chains, BFMI).
+
+        Computed once per result (the draws never change): the fit, :meth:`diagnostics` and
+        the report share them.
+        """
+        return self._convergence
+
+    @cached_property
+    def _convergence(self) -> Checks:
         from mmm.analysis.diagnostics import convergence_checks
 
         return convergence_checks(self)

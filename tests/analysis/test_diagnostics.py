@@ -37,3 +37,17 @@ def test_prior_scale_check_flags_spend_not_in_kpi_currency() -> None:
     check = prior_scale_check(Design.build(ds, ModelSpec()))
     assert check.status == "REVIEW" and "units" in check.message
     assert prior_scale_check(Design.build(_dataset(), ModelSpec())).status == "PASS"
+
+
+def test_convergence_is_computed_once_per_result() -> None:
+    """The fit's convergence checks are kept on the result; diagnostics() reuses them and a
+    result with other draws (thin, replace) computes its own."""
+    from dataclasses import replace
+
+    res = small_result()
+    conv = res.convergence()
+    assert res.convergence() is conv
+    assert res.diagnostics().checks[: len(conv.checks)] == conv.checks
+    thinned = res.thin(res.n_samples // 2)
+    assert thinned.convergence() is not conv
+    assert replace(res, info={}).convergence() is not conv

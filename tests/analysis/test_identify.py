@@ -82,6 +82,21 @@ def test_vectorised_prior_draws_are_the_models_own() -> None:
             np.testing.assert_allclose(prior[name].values[0, i], value, rtol=1e-12)
 
 
+def test_prior_draws_without_rewrites_are_fast_compiles() -> None:
+    """The prior is evaluated with no graph rewrites (Python linker); the draws are exactly
+    the ones PyMC's FAST_COMPILE gives for the same seed."""
+    from unittest import mock
+
+    from mmm.analysis import identify
+
+    res = small_result()
+    fast = prior_samples(res, draws=100, seed=3)
+    with mock.patch.object(identify, "_prior_mode", return_value="FAST_COMPILE"):
+        reference = prior_samples(res, draws=100, seed=3)
+    for name in reference.data_vars:
+        np.testing.assert_allclose(fast[name].values, reference[name].values, rtol=1e-12)
+
+
 def test_vectorised_prior_follows_the_priors() -> None:
     """Free parameters have the prior's moments: the ROI prior is log-normal(log 1, 0.9)."""
     prior = prior_samples(small_result(), draws=4000, seed=2)

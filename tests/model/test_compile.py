@@ -76,8 +76,11 @@ def test_second_compile_of_the_same_model_loads_from_disk() -> None:
 def test_fit_records_how_it_compiled() -> None:
     """Through the disk cache (or, when an earlier test of this session fitted the same
     structure, the model this process compiled for it)."""
-    how = small_result().info["compile"]
+    info = small_result().info
+    how = info["compile"]
     assert how in {"cache hit", "compiled, cached", "reused (same structure, this process)"}
+    # importing the sampler is start-up, timed apart from compiling
+    assert info["import_s"] >= 0 and info["compile_s"] > 0 and info["sample_s"] > 0
 
 
 def test_env_switch_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
