@@ -7,8 +7,12 @@ needs:
 
 * **Keys that change when the code would.** An entry's name is a hash of the caller's key
   (PyTensor's hash of the compiled graph and the callback source), of the versions of
-  PyTensor, nutpie, numba and llvmlite, and of :data:`FORMAT_VERSION`. Another release of any
-  of them uses new entries; it never loads code compiled by the old one.
+  PyTensor, nutpie, numba and llvmlite, of the Python (:func:`interpreter`) and of
+  :data:`FORMAT_VERSION`. Another release of any of them uses new entries; it never loads code
+  compiled by the old one. (numba names its files by Python version, so without the Python in
+  the key an entry saved by Python 3.13 in a shared ``~/.pytensor`` counted as saved for 3.12:
+  3.12 then compiled the model in the fitting process, which draws differently from every
+  later process that loads the code.)
 * **Atomic writes.** numba already writes each index (``.nbi``) and data (``.nbc``) file to a
   temporary name and renames it (``IndexDataCacheFile._open_for_write``: ``os.replace``), so a
   reader never sees half a file. What it does not protect is the read-modify-write of the
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,10 +74,20 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def interpreter() -> str:
+    """This Python as numba tells its cache files apart: implementation, version, ABI flags
+    (``cpython-312``, ``cpython-313t``)."""
+    return f"{sys.implementation.cache_tag}{getattr(sys, 'abiflags', '')}"
+
+
 def entry_key(*parts: object) -> str:
-    """The name of an entry: a hash of ``parts``, the library versions and the format version."""
+    """The name of an entry: a hash of ``parts``, the library versions, the Python and the
+    format version."""
     versions = "|".join(f"{k}={v}" for k, v in library_versions().items())
-    text = "|".join(str(p) for p in parts) + f"|{versions}|format={FORMAT_VERSION}"
+    text = (
+        "|".join(str(p) for p in parts)
+        + f"|{versions}|python={interpreter()}|format={FORMAT_VERSION}"
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -119,8 +134,10 @@ def cached_cfunc(py_func: Any, sig: Any) -> tuple[Any, bool]:
         return callback, True
     # Code JIT-compiled in this process and the same code loaded from its saved object file
     # can differ in the last bit of some results (measured: ~6% of log-densities, 1 ulp), and
-    # MCMC amplifies that. Loading what was just saved makes the first fit of a model draw
-    # exactly what every later process will draw.
+    # MCMC amplifies that. Reloading what was just saved is not enough to hide it: measured on
+    # the bundled brand, the reload here was a cache hit and a seed still drew other numbers
+    # than in a later process. So mmm.model.compile compiles new models in a forked child and
+    # only falls back to this process where it cannot.
     reloaded = build()
     return (reloaded if reloaded._cache_hits else callback), False
 

@@ -89,12 +89,6 @@ def brand_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     broken = data.copy()
     broken.loc[10, "revenue"] = -5.0  # a negative KPI: the loader must refuse it
     broken.to_csv(d / "broken.csv", index=False)
-    # Put the model in the compile cache first: a fresh compile and a cache hit of one model
-    # differ in the last floating-point bits, so with the same seed they give other draws
-    # (see the last test). With the model cached, every fit below loads the same code.
-    warm = ["--chains", "2", "--draws", "30", "--tune", "30", "--holdout", "4", "-q"]
-    assert main(["fit", str(d / "brand_a.csv"), "--config", str(d / "brand_a.toml"),
-                 "--out", str(d / "warm"), *warm]) == 0  # fmt: skip
     return d
 
 
@@ -189,11 +183,9 @@ def test_two_workers_compiling_the_same_new_model_share_the_cache(
 ) -> None:
     """Both workers start on one model never seen before at the same time: one compiles and
     writes the cache entry (the other compiles too, or waits for the entry and loads it); both
-    succeed with identical results, and a later fit in a fresh process loads the entry.
-
-    (The later fit's draws are not compared: a cache hit and a fresh compile of one model give
-    slightly different floating-point results and so, with the same seed, other draws. That
-    is a property of the compile cache, measured with two plain ``mmm fit`` runs as well.)
+    succeed with identical results, and a later fit in a fresh process loads the entry and
+    draws the same numbers with the same seed (a model is compiled in a forked child and every
+    process runs the code loaded from disk).
     """
     (tmp_path / "new.csv").write_bytes((brand_dir / "brand_a.csv").read_bytes())
     (tmp_path / "new.toml").write_bytes((brand_dir / "brand_a.toml").read_bytes())
@@ -223,9 +215,8 @@ def test_two_workers_compiling_the_same_new_model_share_the_cache(
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         assert "model cache hit" in run.stdout
-        third = pd.read_csv(tmp_path / "third" / "roi.csv")
-        assert list(third["channel"]) == list(first["channel"])
-        assert np.isfinite(third["roi_mean"]).all()
+        # the same seed draws the same numbers, compiled now or loaded
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "third" / "roi.csv"), first)
     finally:  # leave the shared cache as it was
         for p in set(model_compile.cache_files()) - before:
             p.unlink(missing_ok=True)

@@ -354,6 +354,43 @@ def test_entries_are_keyed_by_library_versions(monkeypatch: pytest.MonkeyPatch) 
     assert len({key, kernel_cache.entry_key("graph")}) == 2
 
 
+def test_a_model_another_python_cached_is_compiled_in_a_child_by_this_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python 3.12 and 3.13 sharing one ``~/.pytensor``: an entry 3.13 saved is not 3.12's.
+
+    numba names its files by Python version, so 3.12 cannot load 3.13's code. When the entry's
+    key ignored the Python, 3.12 took the entry for its own, skipped the forked child and
+    compiled in the fitting process: that first fit drew other numbers than every later one
+    (the cluster test's batch and single fits disagreed on a fresh 3.12 clone).
+    """
+    import pymc as pm
+
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    before = set(kernel_cache.cache_files())
+    try:
+        with monkeypatch.context() as other:
+            other.setattr(kernel_cache, "interpreter", lambda: "cpython-399")
+            assert compile_for_nutpie(model, ["mu"])[1] == "compiled, cached"
+        children: list[bool] = []
+        in_child = model_compile._in_forked_child
+
+        def record(load_or_compile):  # type: ignore[no-untyped-def]
+            children.append(in_child(load_or_compile))
+            return children[-1]
+
+        monkeypatch.setattr(model_compile, "_in_forked_child", record)
+        compiled, how = compile_for_nutpie(model, ["mu"])
+        assert how == "compiled, cached"
+        assert children == [True] or not model_compile.FORK_COMPILE  # compiled by the child
+        assert _call_logp(compiled, np.array([0.2]))[0] == 0
+    finally:  # leave the shared cache as it was
+        for p in set(kernel_cache.cache_files()) - before:
+            p.unlink(missing_ok=True)
+
+
 def test_a_lock_held_too_long_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process stuck while compiling does not block every other fit for ever."""
     import filelock
