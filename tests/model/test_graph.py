@@ -68,3 +68,21 @@ def test_numpyro_without_jax_says_how_to_install(monkeypatch: pytest.MonkeyPatch
         MediaMixModel(ModelSpec(sampler="numpyro", chains=1, draws=5, tune=5, progress=False)).fit(
             _dataset()
         )
+
+
+@pytest.mark.parametrize("sources", [["weibo"], ["weibo", "douyin", "kol"]])
+def test_prior_organic_share_of_mentions_does_not_depend_on_how_many_sources(
+    sources: list[str],
+) -> None:
+    """Listing more channels as drivers of mentions must not, by itself, hand more of earned
+    media to paid: the prior organic share is uniform (mean 1/2) with one source or three."""
+    import numpy as np
+    import pymc as pm
+
+    from mmm.data.synthetic import generate
+
+    b = generate(seed=2, weeks=60, channels=["tv", *sources, "mentions"])
+    model = MediaMixModel(ModelSpec()).build(from_dataframe(b.data, b.channel_map))
+    share = pm.draw(model["mentions_organic_share"], draws=4000, random_seed=1)
+    assert abs(float(np.mean(share)) - 0.5) < 0.02
+    assert abs(float(np.mean(share < 0.25)) - 0.25) < 0.03  # uniform, not piled at either end
