@@ -429,7 +429,7 @@ def _save_structure(
         if not sv.name or id(named.get(sv.name)) != id(sv):
             log.debug("no structure record: shared variable %r is not found by name", sv.name)
             return
-        shared.append((slot, sv.name, sv.type.ndim, sv.type.dtype))
+        shared.append((slot, sv.name, list(sv.type.shape), sv.type.dtype))
     names, slices, shapes = compiled.shape_info
     for n, sl, shape in zip(names, slices, shapes, strict=True):
         if sl.start >= compiled.n_dim and _kept_shape(model, n) != tuple(shape):
@@ -470,9 +470,9 @@ def _load_by_structure(
         return None
     named = _named_shared(model)
     shared_vars: dict[Any, str] = {}
-    for slot, name, ndim, dtype in record["shared"]:
+    for slot, name, shape, dtype in record["shared"]:
         var = named.get(name)
-        if var is None or var.type.ndim != ndim or var.type.dtype != dtype:
+        if var is None or list(var.type.shape) != shape or var.type.dtype != dtype:
             log.debug("structure record does not fit: shared variable %r", name)
             return None
         shared_vars[var] = slot

@@ -44,6 +44,7 @@ model serves a new quarter's data, another prior or a cross-validation fold
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,30 @@ def data_inputs(design: Design) -> dict[str, np.ndarray]:
     return out
 
 
+#: inputs without a time axis; every other input's first axis is time (``national_basis``'s two)
+UNTIMED = frozenset({
+    "y_sum", "kpi_scale", "spend_total", "changepoints", "level_shift",
+    "roi_prior_mu", "roi_prior_sigma", "share_prior_mu", "share_prior_sigma",
+})  # fmt: skip
+
+
+def static_shape(name: str, value: np.ndarray) -> tuple[int | None, ...]:
+    """The static shape input ``name`` is declared with: every length fixed but time's.
+
+    Those lengths (regions, channels, sources, Fourier terms, controls, holidays, changepoints,
+    lags) are all part of :meth:`Design.structure`, so a model compiled for a structure is only
+    ever given inputs of these shapes, and one that is not is refused (the compile cache's
+    structure record compares static shapes). Known lengths spare the compiled log-density its
+    shape checks and broadcasting asserts: ~1.3× per gradient on 520 weeks × 11 channels.
+    """
+    shape = np.shape(value)
+    if name == "national_basis":
+        return (None,) * len(shape)
+    if name in UNTIMED or re.fullmatch(r"lift_\d+_(value|se|geo)", name) or not shape:
+        return tuple(shape)
+    return (None, *shape[1:])
+
+
 def national_basis(design: Design) -> np.ndarray:
     """(T, T) projection onto weekly patterns orthogonal to the smooth baseline features.
 
@@ -166,7 +191,10 @@ def build_pymc_model(design: Design) -> Any:
             "likelihood='normal' for a KPI with zeros."
         )
     with pm.Model(coords=design.coords()) as model:
-        d = {name: pm.Data(f"data_{name}", value) for name, value in values.items()}
+        d = {
+            name: pm.Data(f"data_{name}", value, shape=static_shape(name, value))
+            for name, value in values.items()
+        }
         params: dict[str, Any] = {}
         for g in (*design.adstock_groups, *design.saturation_groups):
             for pname, default in g.transform.params.items():

@@ -50,12 +50,13 @@ _COMPILED: dict[Any, Any] = {}
 def compile_model(model: Any, keep: list[str], key: Any = None) -> tuple[Any, str]:
     """A nutpie model for ``model``: one compiled before for the same structure ``key`` with this
     model's data swapped in, or a new one (see :func:`mmm.model.compile.compile_for_nutpie`)."""
-    if key is not None and key in _COMPILED:
+    base = _COMPILED.get(key) if key is not None else None
+    known = {v.name: v for v in base.shared_var_keys} if base is not None else {}  # graph's inputs
+    inputs = [v for v in shared_inputs(model) if v.name in known]
+    if base is not None and all(v.type.shape == known[v.name].type.shape for v in inputs):
         import dataclasses
 
-        base = _COMPILED[key]
-        known = {v.name for v in base.shared_var_keys}  # inputs the graph uses
-        values = {v.name: v.get_value() for v in shared_inputs(model) if v.name in known}
+        values = {v.name: v.get_value() for v in inputs}
         compiled = base.with_data(**values)
         starts = chain_starts(initial_centre(model), compiled.shape_info, compiled.n_dim)
         return dataclasses.replace(

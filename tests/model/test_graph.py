@@ -44,6 +44,32 @@ def test_lift_tests_of_both_kinds_enter_the_likelihood() -> None:
     assert {"lift_0", "lift_1"} <= set(model.named_vars)
 
 
+def test_inputs_fix_every_length_but_time() -> None:
+    """Lengths other than time are part of the structure: declared static (cheaper gradients);
+    the time axis stays open, so a new quarter's data reuses the compiled model."""
+    ds = _dataset()
+    tests = (
+        LiftTest("weibo", "2022-03-07", "2022-05-30", -2e6, 2e5, change=-1.0),
+        LiftTest("weibo", "2022-03-07", "2022-05-30", 2e6, 2e5, kind="contribution"),
+    )
+    model = MediaMixModel(ModelSpec(lift_tests=tests)).build(ds)
+    shapes = {
+        v.name.removeprefix("data_"): v.type.shape
+        for v in model.named_vars.values()
+        if v.name.startswith("data_")
+    }
+    n_geo, n_ch = 1, ds.data.sizes["channel"]
+    assert shapes["lagged"][0] is None and None not in shapes["lagged"][1:]
+    assert shapes["lagged"][1:3] == (n_geo, n_ch)
+    assert shapes["kpi_obs"] == (None, n_geo)
+    assert shapes["spend_total"] == (n_geo, n_ch)
+    assert shapes["lift_0_delta"] == (None, n_geo) and shapes["lift_0_value"] == ()
+    assert shapes["lift_1_window"] == (None,) and shapes["lift_1_geo"] == (n_geo,)
+    for name, shape in shapes.items():
+        fixed = shape[1:] if shape and shape[0] is None else shape
+        assert None not in fixed, name
+
+
 def test_spec_rejects_bad_settings_with_allowed_values() -> None:
     with pytest.raises(ConfigError, match="allowed: nutpie, pymc, numpyro"):
         ModelSpec(sampler="stan")
