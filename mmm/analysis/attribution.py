@@ -85,7 +85,14 @@ def effect_totals(result: FitResult, window: Any = None, by_geo: bool = False) -
     """Per-sample totals over ``window``: direct, via_earned, total contributions and spend.
 
     Dims (sample, channel), summed over regions; with ``by_geo`` (sample, geo, channel).
+    Computed once per result and window (the tables, identifiability and the report share it).
     """
+    return result.once(
+        ("effect_totals", repr(window), by_geo), lambda: _effect_totals(result, window, by_geo)
+    ).copy(deep=True)
+
+
+def _effect_totals(result: FitResult, window: Any, by_geo: bool) -> xr.Dataset:
     design = result.design
     mask = window_mask(design.dates, window)
     direct, via = [], []
@@ -158,6 +165,13 @@ def contributions(
     """
     if by not in ("channel", "media"):
         raise ValueError(f"by == {by!r}; allowed: 'channel', 'media'.")
+    return result.once(
+        ("contributions", repr(window), by, prob, geo),
+        lambda: _contributions(result, window, by, prob, geo),
+    ).copy(deep=True)
+
+
+def _contributions(result: FitResult, window: Any, by: str, prob: float, geo: bool) -> xr.Dataset:
     design = result.design
     mask = window_mask(design.dates, window)
     chunks = []
@@ -191,6 +205,12 @@ def fitted(result: FitResult, prob: float = PROB, predictive: bool = True, geo: 
 
     National totals (summed over regions); with ``geo`` per region, dims (date, geo).
     """
+    return result.once(
+        ("fitted", prob, predictive, geo), lambda: _fitted(result, prob, predictive, geo)
+    ).copy(deep=True)
+
+
+def _fitted(result: FitResult, prob: float, predictive: bool, geo: bool) -> xr.Dataset:
     design = result.design
     rng = np.random.default_rng(result.spec.seed)
     scale = design.kpi_scale[None, None, :]

@@ -9,11 +9,11 @@ small. Save/load uses netCDF + JSON + TOML, never pickle.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import xarray as xr
@@ -27,6 +27,8 @@ from mmm.model.spec import ModelSpec
 
 if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
+
+T = TypeVar("T")
 
 __all__ = ["ACCESSORS", "FORMAT_VERSION", "FitResult", "jsonable", "register_accessor"]
 
@@ -191,6 +193,21 @@ class FitResult:
         the report share them.
         """
         return self._convergence
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``key`` is asked for, the same value after.
+
+        For summaries of the draws (they never change) that several outputs need: the
+        tables, the identifiability evidence and the report each ask for the same totals.
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]  # type: ignore[no-any-return]
+
+    @cached_property
+    def _memo(self) -> dict[Hashable, Any]:
+        return {}
 
     @cached_property
     def _convergence(self) -> Checks:

@@ -64,6 +64,25 @@ def test_contributions_add_up_to_fitted_kpi() -> None:
     assert set(by_media.component.values) == {"baseline", "paid", "owned", "earned"}
 
 
+def test_summaries_are_computed_once_and_callers_get_their_own_copy(monkeypatch) -> None:
+    from mmm.analysis import attribution
+
+    res = small_result()
+    first = res.contributions(window="last:13")
+    calls = []
+    real = attribution.in_sample_effects
+    monkeypatch.setattr(
+        attribution, "in_sample_effects", lambda *a: calls.append(1) or real(*a)
+    )
+    again = res.contributions(window="last:13")
+    xr.testing.assert_identical(first, again)
+    assert not calls  # served from the result's memo
+    again["mean"].values[:] = 0.0  # a caller changing its table does not change the next one's
+    xr.testing.assert_identical(first, res.contributions(window="last:13"))
+    res.contributions(window="last:8")
+    assert calls  # another window is computed
+
+
 def test_fitted_has_holdout_and_predictive_interval() -> None:
     fit = small_result().fitted()
     assert (~fit["train"].values).sum() == 8
