@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -175,18 +174,11 @@ def _canonical(obj: Any) -> Any:
     """
     import dataclasses
 
-    if isinstance(obj, pd.DataFrame):
-        out = obj.copy(deep=False)
-        out.index = _canonical(pd.Series(out.index)).to_numpy()
-        for col in out.columns:
-            out[col] = _canonical(out[col])
-        return out
+    if isinstance(obj, pd.DataFrame):  # its values, not pandas' layout of them in memory
+        columns = [_canonical(obj.iloc[:, j]) for j in range(obj.shape[1])]
+        return ("DataFrame", list(obj.columns), list(obj.columns.names), _values(obj.index), columns)
     if isinstance(obj, pd.Series):
-        if pd.api.types.is_datetime64_any_dtype(obj):
-            return obj.dt.as_unit("ns")
-        if pd.api.types.is_float_dtype(obj):
-            return obj.astype("float32")
-        return obj
+        return ("Series", obj.name, _values(obj.index), _values(obj))
     if isinstance(obj, np.ndarray):
         if np.issubdtype(obj.dtype, np.datetime64):
             return obj.astype("datetime64[ns]")
@@ -205,11 +197,31 @@ def _canonical(obj: Any) -> Any:
     return obj
 
 
+def _values(values: pd.Series | pd.Index) -> np.ndarray:
+    """The values of a Series or an Index as one NumPy array (dates in ns, floats in single precision)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return np.asarray(pd.Series(values).dt.as_unit("ns").to_numpy())
+    if pd.api.types.is_float_dtype(values):
+        return np.asarray(values.to_numpy(), dtype="float32")
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        return np.asarray(values.to_numpy())
+    return np.array([_plain(v) for v in values.to_numpy(dtype=object)], dtype=object)
+
+
+def _plain(v: Any) -> Any:
+    """A Python scalar for a NumPy one (``np.str_("tv")`` pickles unlike ``"tv"``)."""
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v) if isinstance(v, str) else v
+
+
 @functools.cache
 def _drawing_code_hash() -> str:
     """What else a figure depends on: the drawing and wording code, the style, the versions."""
     import hashlib
     import inspect
+
+    import matplotlib as mpl
 
     from mmm import __version__
     from mmm.present import sections
@@ -222,6 +234,8 @@ def _drawing_code_hash() -> str:
 
 
 def _svg_text(fig: Figure) -> str:
+    import matplotlib as mpl
+
     buf = io.StringIO()
     with mpl.rc_context(plotting.style()), warnings.catch_warnings():
         # text stays text in SVG and the browser picks a font that has the glyph
