@@ -78,29 +78,32 @@ def chart_fonts() -> tuple[str, ...]:
     return ("DejaVu Sans", *(f for f in CJK_FAMILIES if f in names))
 
 
+#: the rcParams of every chart besides its fonts (:func:`style`)
+STYLE: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#9aa3af",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.grid": True,
+    "grid.color": "#e5e8ec",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "svg.fonttype": "none",
+    "figure.dpi": 100,
+}
+
+
 def style() -> dict[Any, Any]:
     """The rcParams every chart is drawn with (text kept as text in SVG output)."""
-    return {
-        "font.family": list(chart_fonts()),
-        "font.size": 9,
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.edgecolor": "#9aa3af",
-        "axes.labelcolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-        "axes.grid": True,
-        "grid.color": "#e5e8ec",
-        "grid.linewidth": 0.6,
-        "axes.axisbelow": True,
-        "legend.frameon": False,
-        "legend.fontsize": 8,
-        "svg.fonttype": "none",
-        "figure.dpi": 100,
-    }
+    return {"font.family": list(chart_fonts()), **STYLE}
 
 
 def styled[**P](fn: Callable[P, Figure]) -> Callable[P, Figure]:

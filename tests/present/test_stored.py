@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -158,3 +161,22 @@ def test_a_plan_beyond_the_stored_curves_reads_the_posterior(
     )  # fmt: skip
     assert "result" in vars(again)  # computed from the posterior: the stored curves stop short
     assert data.curves["multiple"].max() == pytest.approx(again.tables.curve_top_for(far))
+
+
+def test_a_stored_report_loads_neither_matplotlib_nor_dask(run: Path, tmp_path: Path) -> None:
+    """What makes `mmm report` quick: no posterior, no data, no drawing (figures cached)."""
+    from mmm.cli import main
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["optimize", str(copy), "-q"]) == 0
+    assert main(["report", str(copy), "-q"]) == 0  # draws the plan's charts, keeps the tables
+    code = (
+        "import sys\n"
+        "from mmm.cli import main\n"
+        f"assert main(['report', {str(copy)!r}, '-q']) == 0\n"
+        "heavy = [m for m in ('matplotlib', 'dask.array', 'pymc', 'pytensor') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -217,20 +217,51 @@ def _plain(v: Any) -> Any:
 
 @functools.cache
 def _drawing_code_hash() -> str:
-    """What else a figure depends on: the drawing and wording code, the style, the versions."""
+    """What else a figure depends on: the drawing and wording code, the style, the versions, the fonts.
+
+    Found without loading matplotlib (its version from the package metadata, the fonts from
+    :func:`_fonts_token`), so that a report whose figures are all cached never loads it.
+    """
     import hashlib
     import inspect
-
-    import matplotlib as mpl
+    from importlib import metadata
 
     from mmm import __version__
     from mmm.present import sections
 
-    h = hashlib.sha256(f"mmm {__version__} matplotlib {mpl.__version__}".encode())
+    h = hashlib.sha256(f"mmm {__version__} matplotlib {metadata.version('matplotlib')}".encode())
     for module in (plotting, T, sections):
         h.update(inspect.getsource(module).encode())
-    h.update(repr(sorted(plotting.style().items(), key=str)).encode())
+    h.update(repr(sorted(plotting.STYLE.items(), key=str)).encode())
+    h.update(_fonts_token().encode())
     return h.hexdigest()
+
+
+def _fonts_token() -> str:
+    """What the fonts of a chart depend on: the font files fontconfig knows (a few milliseconds).
+
+    Matplotlib finds a system's fonts through fontconfig, so a font installed or removed
+    changes this list, and with it every figure's key. Without fontconfig: the families
+    matplotlib resolves (:func:`mmm.present.plotting.chart_fonts`, which loads matplotlib).
+    """
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is not None:
+        try:
+            found = subprocess.run(
+                [fc_list, "--format", "%{file}\\n"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found.strip():
+            return "fontconfig\n" + "\n".join(sorted(set(found.splitlines())))
+    return f"matplotlib {plotting.chart_fonts()!r}"
 
 
 def _svg_text(fig: Figure) -> str:
