@@ -14,7 +14,9 @@ scripts and spreadsheets can read without Python:
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
   tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior);
 - ``allocation.csv`` / ``allocation.json`` — the budget plan of ``mmm optimize``, which
-  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise.
+  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise;
+- ``report_tables.zip`` — the tables of the last report of the run, which the next one reads
+  instead of the posterior (:mod:`mmm.present.stored`).
 
 Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese channel names.
 
