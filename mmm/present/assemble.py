@@ -14,7 +14,7 @@ The report's data comes in two parts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ReportData:
-    """Everything the report shows, as plain data (one attribute group per section)."""
+class FitTables:
+    """The tables of a report that depend on the fit and the reporting quarter only."""
 
     quarter: S.Quarter
     summary: dict[str, Any]
@@ -46,12 +46,18 @@ class ReportData:
     earned: pd.DataFrame
     earned_totals: pd.DataFrame
     curves: pd.DataFrame
+    fit: pd.DataFrame
+    appendix: dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class ReportData(FitTables):
+    """Everything the report shows, as plain data (one attribute group per section)."""
+
     marks: pd.DataFrame
     plan: Plan | None
     checks: Checks
-    fit: pd.DataFrame
     accuracy: pd.DataFrame
-    appendix: dict[str, pd.DataFrame]
     evidence: Evidence = field(default_factory=lambda: Evidence(None))
     regions: RegionData | None = None
     #: out-of-sample validation of the specification (``mmm cv``), when one was run
@@ -60,7 +66,7 @@ class ReportData:
 
 
 @dataclass(frozen=True)
-class ResultTables:
+class ResultTables(FitTables):
     """The part of :class:`ReportData` that depends on the fit and the reporting quarter only.
 
     ``summary`` is :func:`~mmm.present.sections.executive_summary` without the plan;
@@ -71,21 +77,9 @@ class ResultTables:
     draws (:func:`~mmm.present.evidence.evidence_without_draws`).
     """
 
-    quarter: S.Quarter
-    summary: dict[str, Any]
-    quarter_table: pd.DataFrame
-    contributions: pd.DataFrame
-    waterfall: pd.DataFrame
-    roi: pd.DataFrame
-    no_cost: pd.DataFrame
-    earned: pd.DataFrame
-    earned_totals: pd.DataFrame
-    curves: pd.DataFrame
     curve_points: pd.DataFrame
     curve_top: float
     curve_periods: int
-    fit: pd.DataFrame
-    appendix: dict[str, pd.DataFrame]
     regions: RegionData | None
     sentiment: SentimentData | None
     approximate: bool
@@ -160,23 +154,13 @@ def report_data(
     regions = (
         None if tables.regions is None else with_plan(tables.regions, allocation, evidence.ident)
     )
+    shared = {f.name: getattr(tables, f.name) for f in fields(FitTables)}
     return ReportData(
-        quarter=tables.quarter,
-        summary=summary,
-        quarter_table=tables.quarter_table,
-        contributions=tables.contributions,
-        waterfall=tables.waterfall,
-        roi=tables.roi,
-        no_cost=tables.no_cost,
-        earned=tables.earned,
-        earned_totals=tables.earned_totals,
-        curves=tables.curves,
+        **shared | {"summary": summary},
         marks=S.plan_marks(tables.curves, tables.curve_points, allocation, tables.curve_periods),
         plan=plan,
         checks=checks,
-        fit=tables.fit,
         accuracy=S.accuracy_table(checks),
-        appendix=tables.appendix,
         evidence=evidence,
         regions=regions,
         cross_validation=cross_validation,

@@ -46,7 +46,7 @@ from mmm.model.spec import ModelSpec
 from mmm.present import assemble as A
 from mmm.present import sections as S
 from mmm.present.assemble import ReportData, ResultTables
-from mmm.present.evidence import evidence_data, evidence_without_draws
+from mmm.present.evidence import evidence_without_draws
 from mmm.present.regions import RegionData
 from mmm.present.sentiment import SentimentData
 
@@ -301,9 +301,9 @@ def report_data(
     whole result is read. For a FitResult saved in ``run``, the tables kept there for it
     are used, and tables computed here are kept there.
     """
-    args = (identifiability, experiments, diagnostics, cross_validation)
+    given = (identifiability, experiments, diagnostics, cross_validation)
     if isinstance(result, StoredRun):
-        data = _from_tables(result, allocation, quarter, max_samples, *args)
+        data = _from_tables(result, allocation, quarter, max_samples, *given)
         if data is not None:
             return data
         run = run or result.run
@@ -318,8 +318,7 @@ def report_data(
         tables = A.tables_for(src, quarter, allocation)
         if run is not None and _saved_here(run, fingerprint):
             write_tables(tables, run, key, fingerprint, result.dataset)
-    evidence = evidence_data(src, identifiability, experiments)
-    return A.report_data(tables, allocation, evidence, src.diagnostics(), cross_validation)
+    return A.collect(src, allocation, quarter, max_samples, *given, tables=tables)
 
 
 def _from_tables(
