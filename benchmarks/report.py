@@ -13,8 +13,8 @@ the run without its stored tables (``report_tables.zip``): the report of a run `
 wrote and no report has read yet.
 
 Printed: wall and CPU (user + sys) seconds of each process, median and minimum, the start-up
-(Python and imports until ``mmm report`` starts its work, as ``whole_command.py`` splits it),
-and the ratios. On a shared 2-core machine wall time moves with the load (printed); the minimum CPU
+(everything before the first stage ``whole_command.py`` times: Python, imports and, when the
+tables are stored, opening the run), and the ratios. On a shared 2-core machine wall time moves with the load (printed); the minimum CPU
 time moves least.
 """
 
