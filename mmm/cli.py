@@ -370,9 +370,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from mmm.analysis.validate import CrossValidation
     from mmm.present.report import build
     from mmm.present.runs import identify_or_none, load_derived, plan_note, saved_plan
+    from mmm.present.stored import full_result, open_run
 
     run = Path(args.run)
-    result = FitResult.load(run)
+    # a report of this run computed its tables before: read them, not the posterior
+    stored = None if args.replan else open_run(run, args.quarter)
+    result = stored if stored is not None else FitResult.load(run)
     derived = load_derived(result, run)  # what `mmm fit` computed for this very result
     cv = CrossValidation.load(run)
     given = [k for k in OPTIMIZE_DEFAULTS if getattr(args, k) is not None]
@@ -385,11 +388,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    ident = derived.identifiability if derived else identify_or_none(result)
+    ident = derived.identifiability if derived else identify_or_none(full_result(result))
     if saved is not None:
         allocation, note = saved, plan_note(saved, "saved", run)
     else:
-        allocation = _optimize(result, args, run, ident)
+        allocation = _optimize(full_result(result), args, run, ident)
         note = plan_note(allocation, "replanned" if args.replan else "new")
     print(f"plan: {note}")
     out = Path(args.out) if args.out else run / "report.html"
@@ -406,6 +409,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         experiments=derived.experiments if derived else None,
         diagnostics=derived.diagnostics if derived else None,
         cross_validation=cv,
+        run=run,
     )
     print(f"wrote {path} and {path.with_suffix('.xlsx')}")
     return EXIT_OK
@@ -535,6 +539,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             identifiability=ident,
             experiments=derived.experiments if derived else None,
             diagnostics=derived.diagnostics if derived else None,
+            run=out,  # keeps the report's tables, so that `mmm report` on this run reads them
         ),
     )
     total = sum(timer.times.values())

@@ -190,10 +190,7 @@ def load(directory: str | Path) -> dict[str, Any]:
         baseline features that no longer match the posterior (format 1).
     """
     d = Path(directory)
-    if not (d / "result.json").exists():
-        raise FileNotFoundError(f"{str(d)!r} holds no saved FitResult (result.json is missing).")
-    meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
-    check_format(meta, str(d))
+    meta = read_meta(d)
     posterior = xr.load_dataset(d / "posterior.nc", engine="h5netcdf")
     stats = (
         xr.load_dataset(d / "sample_stats.nc", engine="h5netcdf")
@@ -229,17 +226,38 @@ def load(directory: str | Path) -> dict[str, Any]:
     else:
         design = Design.build(dataset, spec)
     check_coordinates(posterior, design, str(d))
-    info = dict(meta.get("info", {}))
-    info["saved_with"] = meta.get("versions", {})
-    info["format_version"] = int(meta["format_version"])
     return {
         "posterior": posterior,
         "sample_stats": stats,
         "dataset": dataset,
         "spec": spec,
-        "info": info,
+        "info": fit_info(meta),
         "features": features,
     }
+
+
+def read_meta(directory: str | Path) -> dict[str, Any]:
+    """``result.json`` of a saved result (format, library versions, spec, fit info), checked.
+
+    Raises
+    ------
+    FileNotFoundError, SavedResultError
+        As :func:`load`.
+    """
+    d = Path(directory)
+    if not (d / "result.json").exists():
+        raise FileNotFoundError(f"{str(d)!r} holds no saved FitResult (result.json is missing).")
+    meta = json.loads((d / "result.json").read_text(encoding="utf-8"))
+    check_format(meta, str(d))
+    return dict(meta)
+
+
+def fit_info(meta: dict[str, Any]) -> dict[str, Any]:
+    """The loaded result's ``info``: the fit's, the library versions it was saved with, its format."""
+    info = dict(meta.get("info", {}))
+    info["saved_with"] = meta.get("versions", {})
+    info["format_version"] = int(meta["format_version"])
+    return info
 
 
 def one_region(data: xr.Dataset, posterior: xr.Dataset) -> tuple[xr.Dataset, xr.Dataset]:

@@ -25,6 +25,7 @@ from mmm.decisions.experiments import experiments as recommend_tests
 from mmm.decisions.optimize.policy import annotate_moves
 
 if TYPE_CHECKING:
+    from mmm.analysis.results import FitResult
     from mmm.present.plan import Plan
     from mmm.present.sections import Source
 
@@ -145,24 +146,50 @@ def evidence_data(
     target : float
         Precision the recommended tests aim for.
     """
-    res = src.result if src.result.n_samples >= MIN_SAMPLES else src.full.thin(2 * MIN_SAMPLES)
+    res = evidence_source(src)
+    known = evidence_without_draws(ident, tests, res.is_approximate, res.n_samples, target)
+    if known is not None:
+        return known
+    if ident is None:
+        ident = identifiability(res)
+    if tests is None:
+        tests = recommend_tests(res, ident, target=target)
+    return Evidence(ident, tests.copy(), "", target)
+
+
+def evidence_source(src: Source) -> FitResult:
+    """The draws identifiability is measured on: the report's, or more when it has too few."""
+    return src.result if src.result.n_samples >= MIN_SAMPLES else src.full.thin(2 * MIN_SAMPLES)
+
+
+def evidence_without_draws(
+    ident: Identifiability | None,
+    tests: pd.DataFrame | None,
+    approximate: bool,
+    n_samples: int,
+    target: float = TARGET,
+) -> Evidence | None:
+    """:func:`evidence_data` when it needs no posterior draws, else None.
+
+    ``approximate`` and ``n_samples`` describe the draws of :func:`evidence_source`. Nothing is
+    measured here: a MAP fit or one with too few draws says why there is no classification;
+    otherwise both ``ident`` and ``tests`` must be given.
+    """
     missing = ""
     if ident is None:
-        if res.is_approximate:
+        if approximate:
             missing = APPROXIMATE
-        elif res.n_samples < MIN_DRAWS:  # too few draws: said in the report, not raised
+        elif n_samples < MIN_DRAWS:  # too few draws: said in the report, not raised
             missing = (
                 f"identifiability needs at least {MIN_DRAWS} posterior draws; "
-                f"this fit has {res.n_samples}"
+                f"this fit has {n_samples}"
             )
         else:
-            ident = identifiability(res)
+            return None
     if tests is None:
-        tests = (
-            recommend_tests(res, ident, target=target)
-            if ident is not None and not res.is_approximate
-            else pd.DataFrame()
-        )
+        if ident is not None and not approximate:
+            return None
+        tests = pd.DataFrame()
     return Evidence(ident, tests.copy(), missing, target)
 
 

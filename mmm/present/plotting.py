@@ -24,19 +24,16 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.plan import plan_data
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from mmm.analysis.results import FitResult
 
 
@@ -67,6 +64,8 @@ def chart_fonts() -> tuple[str, ...]:
 
     Registers system CJK fonts with matplotlib when its font cache predates them.
     """
+    from matplotlib import font_manager
+
     names = {f.name for f in font_manager.fontManager.ttflist}
     if not names.intersection(CJK_FAMILIES):
         for path in font_manager.findSystemFonts():
@@ -79,29 +78,32 @@ def chart_fonts() -> tuple[str, ...]:
     return ("DejaVu Sans", *(f for f in CJK_FAMILIES if f in names))
 
 
+#: the rcParams of every chart besides its fonts (:func:`style`)
+STYLE: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#9aa3af",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.grid": True,
+    "grid.color": "#e5e8ec",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "svg.fonttype": "none",
+    "figure.dpi": 100,
+}
+
+
 def style() -> dict[Any, Any]:
     """The rcParams every chart is drawn with (text kept as text in SVG output)."""
-    return {
-        "font.family": list(chart_fonts()),
-        "font.size": 9,
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.edgecolor": "#9aa3af",
-        "axes.labelcolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-        "axes.grid": True,
-        "grid.color": "#e5e8ec",
-        "grid.linewidth": 0.6,
-        "axes.axisbelow": True,
-        "legend.frameon": False,
-        "legend.fontsize": 8,
-        "svg.fonttype": "none",
-        "figure.dpi": 100,
-    }
+    return {"font.family": list(chart_fonts()), **STYLE}
 
 
 def styled[**P](fn: Callable[P, Figure]) -> Callable[P, Figure]:
@@ -109,6 +111,8 @@ def styled[**P](fn: Callable[P, Figure]) -> Callable[P, Figure]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        import matplotlib as mpl
+
         if "ipykernel" in sys.modules:
             import matplotlib.pyplot  # noqa: F401 - loads the notebook backend, which displays figures inline
         with mpl.rc_context(style()):
@@ -131,11 +135,15 @@ WIDTH = 9.0
 
 
 def _figure(height: float, **kw: Any) -> Figure:
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(WIDTH, height), layout="constrained", **kw)
 
 
 def money_axis(axis: Any, currency: str, nbins: int = 5) -> None:
     """Format an axis in compact currency (``¥1.2M``) with at most ``nbins`` ticks."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axis.set_major_locator(MaxNLocator(nbins=nbins))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: safe(T.money(v, currency))))
 
@@ -171,6 +179,9 @@ def draw_roi(
     ``classes`` (channel → identifiability class, :mod:`mmm.analysis.identify`) marks the
     prior-dominated channels: a grey hatched interval, a hollow marker and a grey label.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     n = len(table)
     fig = _figure(0.4 * n + 1.3)
     if n == 0:
@@ -265,6 +276,8 @@ def draw_waterfall(table: pd.DataFrame, currency: str = "¥") -> Figure:
 
     ``table`` is :func:`mmm.present.sections.waterfall_table`.
     """
+    from matplotlib.patches import Patch
+
     n = len(table)
     fig = _figure(3.6)
     ax = fig.add_subplot()
@@ -354,6 +367,8 @@ def draw_response_curves(
 
     ``curves`` and ``marks`` come from :func:`mmm.present.sections.curve_tables`.
     """
+    from matplotlib.lines import Line2D
+
     chans = list(marks["channel"]) if len(marks) else []
     ncols = min(3, max(1, len(chans)))
     nrows = max(1, -(-len(chans) // ncols))
@@ -404,6 +419,8 @@ def draw_earned(by_source: pd.DataFrame, currency: str = "¥") -> Figure:
 
     ``by_source`` is the first table of :func:`mmm.present.sections.earned_tables`.
     """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     n = len(by_source)
     fig = _figure(0.45 * n + 1.4)
     if n == 0:
@@ -443,6 +460,8 @@ def draw_tone(tone: pd.DataFrame, windows: pd.DataFrame) -> Figure:
 
     ``tone`` and ``windows`` are :attr:`mmm.present.sentiment.SentimentData.tone` and ``.windows``.
     """
+    from matplotlib.ticker import FuncFormatter
+
     fig = _figure(3.0)
     ax = fig.add_subplot()
     for ch, grp in tone.groupby("earned", sort=False):
@@ -500,6 +519,8 @@ def draw_quarter(table: pd.DataFrame, currency: str = "¥", kpi: str = "revenue"
 
     ``table`` is :func:`mmm.present.sections.quarter_table`.
     """
+    from matplotlib.patches import Patch
+
     n = len(table)
     fig = _figure(0.38 * n + 1.4)
     left, right = fig.subplots(1, 2, sharey=True)
@@ -539,6 +560,8 @@ def draw_allocation(table: pd.DataFrame, currency: str = "¥") -> Figure:
 
     ``table`` is an Allocation's ``table`` (channel, social, change).
     """
+    from matplotlib.patches import Patch
+
     t = table.sort_values("change") if len(table) else table
     n = len(t)
     fig = _figure(0.4 * n + 1.3)
@@ -576,6 +599,8 @@ def draw_uplift(
     draws: np.ndarray, uplift: Mapping[str, float], currency: str = "¥", kpi: str = "revenue"
 ) -> Figure:
     """Histogram of the plan's uplift draws with the mean, the 90% interval and zero marked."""
+    from matplotlib.ticker import PercentFormatter
+
     fig = _figure(3.0)
     draws = np.asarray(draws, dtype=float).ravel()
     draws = draws[np.isfinite(draws)]
@@ -691,6 +716,6 @@ def plot_allocation(allocation: Any, currency: str | None = None) -> Figure:
 
 def plot_uplift(allocation: Any, currency: str | None = None, kpi: str = "revenue") -> Figure:
     """Distribution of an Allocation's expected uplift, with P(improvement) in the title."""
-    plan = S.plan_data(allocation)
+    plan = plan_data(allocation)
     assert plan is not None
     return draw_uplift(plan.draws, plan.uplift, _alloc_currency(allocation, currency), kpi)

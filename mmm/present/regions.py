@@ -7,7 +7,7 @@ heat map and :mod:`mmm.present.report.render` lays the section out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +46,12 @@ def region_data(
     result: FitResult, allocation: Any = None, ident: Identifiability | None = None
 ) -> RegionData | None:
     """The regional section's data, or None for a national fit."""
+    base = region_base(result)
+    return None if base is None else with_plan(base, allocation, ident)
+
+
+def region_base(result: FitResult) -> RegionData | None:
+    """What the regional section shows of the fit alone (no plan, no identifiability), or None."""
     ds = result.dataset
     if not ds.is_panel:
         return None
@@ -55,11 +61,24 @@ def region_data(
     heat = by_geo.pivot(index="geo", columns="channel", values="roi_mean")
     heat = heat.loc[list(ds.geos), list(nat.index)]
     heat.loc[national] = nat["roi_mean"].to_numpy()
+    split = str(ds.data.attrs.get("national_split", ""))
+    return RegionData(
+        roi=by_geo[["geo", "channel", "spend", "contribution_mean", "roi_mean", "roi_lower", "roi_upper"]],
+        heat=heat, national=national, split=split,
+    )  # fmt: skip
+
+
+def with_plan(
+    base: RegionData, allocation: Any = None, ident: Identifiability | None = None
+) -> RegionData:
+    """``base`` (:func:`region_base`) with the plan by region and the regions least known."""
     plan = None
     table = getattr(allocation, "by_geo", None)
     if table is not None and len(table):
         plan = (
-            table.groupby("geo", sort=False)[["current_spend", "recommended_spend"]].sum().reset_index()
+            table.groupby("geo", sort=False)[["current_spend", "recommended_spend"]]
+            .sum()
+            .reset_index()
         )
         plan["change"] = plan["recommended_spend"] - plan["current_spend"]
         plan["change_pct"] = np.where(plan["current_spend"] > 0,
@@ -72,11 +91,7 @@ def region_data(
             geo_ident.groupby("geo", sort=False)["width_ratio"].mean()
             .sort_values(ascending=False).head(LEAST_KNOWN).reset_index()
         )  # fmt: skip
-    split = str(ds.data.attrs.get("national_split", ""))
-    return RegionData(
-        roi=by_geo[["geo", "channel", "spend", "contribution_mean", "roi_mean", "roi_lower", "roi_upper"]],
-        heat=heat, national=national, plan=plan, least_known=least, split=split,
-    )  # fmt: skip
+    return replace(base, plan=plan, least_known=least)
 
 
 def _cjk(names: tuple[str, ...]) -> bool:

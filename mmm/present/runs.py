@@ -14,7 +14,9 @@ scripts and spreadsheets can read without Python:
 - ``identifiability.csv`` and ``experiments.csv`` — per-channel identifiability and the lift
   tests that would settle the uncertain ones (full fits only; a MAP preview has no posterior);
 - ``allocation.csv`` / ``allocation.json`` — the budget plan of ``mmm optimize``, which
-  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise.
+  ``mmm report`` shows as saved (:func:`saved_plan`) unless told to re-optimise;
+- ``report_tables.zip`` — the tables of the last report of the run, which the next one reads
+  instead of the posterior (:mod:`mmm.present.stored`).
 
 Every CSV is UTF-8 with a byte-order mark, so Excel on Windows shows Chinese channel names.
 
@@ -33,7 +35,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -50,6 +52,9 @@ from mmm.decisions.optimize import Allocation, BudgetScenario, optimize_budget, 
 from mmm.exceptions import ApproximationWarning, ConfigError, ConvergenceWarning
 from mmm.model.spec import ModelSpec
 from mmm.present import text as T
+
+if TYPE_CHECKING:
+    from mmm.present.stored import StoredRun
 
 #: encoding of every CSV in a run directory: UTF-8 with a byte-order mark (Excel reads it as UTF-8)
 CSV_ENCODING = "utf-8-sig"
@@ -246,7 +251,7 @@ class Derived:
     experiments: pd.DataFrame | None
 
 
-def load_derived(result: FitResult, run: str | Path) -> Derived | None:
+def load_derived(result: FitResult | StoredRun, run: str | Path) -> Derived | None:
     """The diagnostics, identifiability and experiments saved in ``run`` for ``result``.
 
     None when ``run`` has no ``diagnostics.json``, or one written for another result (its
@@ -287,7 +292,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     return table
 
 
-def saved_plan(result: FitResult, run: str | Path) -> Allocation | None:
+def saved_plan(result: FitResult | StoredRun, run: str | Path) -> Allocation | None:
     """The budget plan ``mmm optimize`` saved in ``run`` for this fit, or None when there is none.
 
     Raises

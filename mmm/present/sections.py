@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,15 +24,10 @@ from mmm._checks import Checks
 from mmm._dims import CHANNEL, MEDIA_TYPES, SAMPLE
 from mmm.analysis import attribution
 from mmm.exceptions import DataValidationError
-from mmm.present.evidence import Evidence, annotate_plan, evidence_data
-from mmm.present.plan import Plan, plan_data, recommended_spend
-from mmm.present.regions import RegionData, region_data
-from mmm.present.sentiment import SentimentData, sentiment_data
+from mmm.present.plan import recommended_spend
 
 if TYPE_CHECKING:
-    from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
-    from mmm.analysis.validate import CrossValidation
 
 Window = tuple[pd.Timestamp, pd.Timestamp]
 PERIODS_PER_QUARTER = {"W": 13, "M": 3}
@@ -465,6 +460,29 @@ def earned_tables(result: FitResult | Source, window: Any) -> tuple[pd.DataFrame
 
 
 # ---------------------------------------------------------------------- 6. curves
+#: the largest spend multiple a response curve reaches unless the plan recommends more
+CURVE_TOP = 2.0
+
+
+def curve_spend(result: FitResult | Source, window: Any) -> tuple[dict[str, float], int]:
+    """Spend over ``window`` of the channels whose response curves are drawn, and its periods.
+
+    The channels with a cost and spend in ``window``, in channel order.
+    """
+    res = source(result).result
+    mask = _mask(res, window)
+    spend = dict(zip(res.channels, res.dataset.spend_total[mask].sum(axis=0), strict=True))
+    info = _channel_info(res)
+    chans = [c for c in info.loc[info["has_cost"], "channel"] if spend[c] > 0]
+    return {c: spend[c] for c in chans}, int(mask.sum())
+
+
+def curve_top(allocation: Any, spend: dict[str, float], n_periods: int) -> float:
+    """How far the curves reach (a multiple of the current spend): past the plan's recommendation."""
+    rec = recommended_spend(allocation, list(spend), n_periods)
+    return max([CURVE_TOP] + [1.1 * rec[c] / spend[c] for c in rec])
+
+
 def curve_tables(
     result: FitResult | Source, window: Any, allocation: Any = None, n_points: int = 15
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -476,27 +494,29 @@ def curve_tables(
     the mean curve), and the marginal ROI now (``mroi_mean/lower/upper``) and at the
     recommended spend (``mroi_recommended``, from the allocation).
     """
+    spend, n = curve_spend(result, window)
+    curves, points = curve_points(result, window, curve_top(allocation, spend, n), n_points)
+    return curves, plan_marks(curves, points, allocation, n)
+
+
+def curve_points(
+    result: FitResult | Source, window: Any, top: float, n_points: int = 15
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The curves of :func:`curve_tables` up to ``top`` × current spend, and the point now.
+
+    The points have per channel ``spend_current``, ``response_current`` and ``mroi_mean/lower/upper``.
+    """
     src = source(result)
     res = src.result
-    mask = _mask(res, window)
-    spend = dict(zip(res.channels, res.dataset.spend_total[mask].sum(axis=0), strict=True))
-    info = _channel_info(res)
-    chans = [c for c in info.loc[info["has_cost"], "channel"] if spend[c] > 0]
+    spend, _ = curve_spend(src, window)
+    chans = list(spend)
     if not chans:
         return pd.DataFrame(), pd.DataFrame()
-    rec = recommended_spend(allocation, chans, int(mask.sum()))
-    top = max([2.0] + [1.1 * rec[c] / spend[c] for c in rec])
     rc = res.thin(CURVE_SAMPLES).response_curves(
         chans, n_points=n_points, max_multiple=top, window=window
     )
     curves = rc[["mean", "lower", "upper", "spend"]].to_dataframe().reset_index()
     mr = res.mroi(window).to_dataframe()
-    alloc_mroi = {}
-    table = getattr(allocation, "table", None)
-    if table is not None and "mroi_recommended" in table:
-        alloc_mroi = dict(
-            zip(table["channel"].astype(str), table["mroi_recommended"].astype(float), strict=True)
-        )
     rows = []
     for c in chans:
         cv = curves[curves["channel"] == c]
@@ -505,15 +525,39 @@ def curve_tables(
             "spend_current": spend[c],
             "response_current": float(np.interp(spend[c], cv["spend"], cv["mean"])),
         }
+        for k in ("mroi_mean", "mroi_lower", "mroi_upper"):
+            row[k] = float(mr.loc[c, k]) if c in mr.index else np.nan
+        rows.append(row)
+    return curves, pd.DataFrame(rows)
+
+
+def plan_marks(
+    curves: pd.DataFrame, points: pd.DataFrame, allocation: Any, n_periods: int
+) -> pd.DataFrame:
+    """:func:`curve_points`' points with the plan's recommended spend, response and marginal ROI."""
+    if points.empty:
+        return pd.DataFrame()
+    rec = recommended_spend(allocation, list(points["channel"]), n_periods)
+    alloc_mroi = {}
+    table = getattr(allocation, "table", None)
+    if table is not None and "mroi_recommended" in table:
+        alloc_mroi = dict(
+            zip(table["channel"].astype(str), table["mroi_recommended"].astype(float), strict=True)
+        )
+    rows = []
+    for p in points.to_dict("records"):
+        c = p["channel"]
+        cv = curves[curves["channel"] == c]
+        row = {k: p[k] for k in ("channel", "spend_current", "response_current")}
         row["spend_recommended"] = rec.get(c, np.nan)
         row["response_recommended"] = (
             float(np.interp(rec[c], cv["spend"], cv["mean"])) if c in rec else np.nan
         )
         for k in ("mroi_mean", "mroi_lower", "mroi_upper"):
-            row[k] = float(mr.loc[c, k]) if c in mr.index else np.nan
+            row[k] = p[k]
         row["mroi_recommended"] = alloc_mroi.get(c, np.nan)
         rows.append(row)
-    return curves, pd.DataFrame(rows)
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------- 8. health
@@ -623,93 +667,3 @@ def _plain(v: Any) -> str:
     if isinstance(v, dict):
         return ", ".join(f"{k}={x}" for k, x in v.items()) or "–"
     return "–" if v is None else str(v)
-
-
-# ---------------------------------------------------------------------- everything
-@dataclass(frozen=True)
-class ReportData:
-    """Everything the report shows, as plain data (one attribute group per section)."""
-
-    quarter: Quarter
-    summary: dict[str, Any]
-    quarter_table: pd.DataFrame
-    contributions: pd.DataFrame
-    waterfall: pd.DataFrame
-    roi: pd.DataFrame
-    no_cost: pd.DataFrame
-    earned: pd.DataFrame
-    earned_totals: pd.DataFrame
-    curves: pd.DataFrame
-    marks: pd.DataFrame
-    plan: Plan | None
-    checks: Checks
-    fit: pd.DataFrame
-    accuracy: pd.DataFrame
-    appendix: dict[str, pd.DataFrame]
-    evidence: Evidence = field(default_factory=lambda: Evidence(None))
-    regions: RegionData | None = None
-    #: out-of-sample validation of the specification (``mmm cv``), when one was run
-    cross_validation: CrossValidation | None = None
-    sentiment: SentimentData | None = None
-
-
-def collect(
-    result: FitResult | Source,
-    allocation: Any = None,
-    quarter: str | None = None,
-    max_samples: int | None = MAX_SAMPLES,
-    identifiability: Identifiability | None = None,
-    experiments: pd.DataFrame | None = None,
-    diagnostics: Checks | None = None,
-    cross_validation: CrossValidation | None = None,
-) -> ReportData:
-    """Compute the data of every section for one report.
-
-    Parameters
-    ----------
-    result : FitResult or Source
-    allocation : Allocation, optional
-        A budget plan from :func:`mmm.decisions.optimize.optimize_budget` (None: the plan section says so).
-    quarter : str, optional
-        The reporting quarter (see :func:`quarter_windows`).
-    max_samples : int or None
-        Posterior samples to summarise (see :class:`Source`).
-    identifiability, experiments : optional
-        Computed here (once) when not given; see :func:`mmm.present.evidence.evidence_data`.
-    diagnostics : Checks, optional
-        ``result.diagnostics()``, computed here (on every draw) when not given.
-    cross_validation : CrossValidation, optional
-        Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`) shown under model
-        health; the section says how to run one when it is None.
-    """
-    src = result if isinstance(result, Source) else Source(result, max_samples, diagnostics)
-    q = quarter_windows(src, quarter)
-    evidence = evidence_data(src, identifiability, experiments)
-    plan = annotate_plan(plan_data(allocation), evidence)
-    earned, earned_totals = earned_tables(src, q.current)
-    curves, marks = curve_tables(src, q.current, allocation)
-    checks = src.diagnostics()
-    return ReportData(
-        quarter=q,
-        summary=executive_summary(
-            src, q, None if plan is None else {"move": plan.move, "uplift": plan.uplift}
-        ),
-        quarter_table=quarter_table(src, q),
-        contributions=contributions_over_time(src),
-        waterfall=waterfall_table(src, q.current),
-        roi=roi_table(src, None),
-        no_cost=no_cost_table(src, None),
-        earned=earned,
-        earned_totals=earned_totals,
-        curves=curves,
-        marks=marks,
-        plan=plan,
-        checks=checks,
-        fit=fit_table(src),
-        accuracy=accuracy_table(checks),
-        appendix=appendix_tables(src),
-        evidence=evidence,
-        regions=region_data(src.result, allocation, evidence.ident),
-        cross_validation=cross_validation,
-        sentiment=sentiment_data(src.result),
-    )

@@ -100,3 +100,22 @@ def test_sheet_names_are_valid_and_unique(tmp_path: Path) -> None:
     frames = {k: pd.DataFrame({"v": [1.0]}) for k in names}
     book = openpyxl.load_workbook(write_workbook(frames, tmp_path / "w.xlsx"))
     assert book.sheetnames == list(names.values())
+
+
+def test_cells_keep_their_type_and_missing_values_are_empty(tmp_path: Path) -> None:
+    frame = pd.DataFrame({
+        "spend": [1.5, float("nan"), float("inf")],
+        "channel": ["a", None, ""],
+        "social": [True, False, True],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-08", None]),
+        "n": [1, 2, 3],
+        "note": pd.Series([1, "=1+1", None], dtype=object),
+    })  # fmt: skip
+    sheet = openpyxl.load_workbook(write_workbook({"roi": frame}, tmp_path / "t.xlsx"))["roi"]
+    assert _headers(sheet) == ["spend (¥)", "channel", "social", "date", "n", "note"]
+    rows = [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [v for v, _ in rows[0]] == [1.5, "a", True, pd.Timestamp("2024-01-01"), 1, 1]
+    assert [v for v, _ in rows[1]] == [None, None, False, pd.Timestamp("2024-01-08"), 2, "=1+1"]
+    assert [v for v, _ in rows[2]] == ["inf", None, True, None, 3, None]  # text "=1+1", no formula
+    assert [f for _, f in rows[2]] == ["#,##0", "General", "General", "yyyy-mm-dd", "#,##0.00", "General"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:F4"

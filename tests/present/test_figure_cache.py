@@ -57,3 +57,22 @@ def test_a_cut_cache_file_is_redrawn_and_ids_stay_unique_per_page(cache: Path) -
     second = w.chart(_draw_bars, table, "ROI")
     assert CALLS == ["ROI", "ROI"]
     assert 'id="f2-' in str(second)  # the second figure of the page gets its own id prefix
+
+
+def test_keys_follow_the_installed_fonts_without_loading_matplotlib(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmm.present.report import blocks
+
+    table = pd.DataFrame({"channel": ["tv"], "value": [1.0]})
+    blocks._drawing_code_hash.cache_clear()
+    before = figure_key(_draw_bars, (table, "ROI"))
+    assert blocks._fonts_token().startswith(("fontconfig\n", "matplotlib "))
+    monkeypatch.setattr(blocks, "_fonts_token", lambda: "fontconfig\n/usr/share/fonts/new.ttc")
+    blocks._drawing_code_hash.cache_clear()
+    try:
+        assert figure_key(_draw_bars, (table, "ROI")) != before  # a font installed: drawn again
+    finally:
+        monkeypatch.undo()
+        blocks._drawing_code_hash.cache_clear()
+    assert figure_key(_draw_bars, (table, "ROI")) == before

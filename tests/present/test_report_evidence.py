@@ -13,8 +13,8 @@ from markupsafe import escape
 
 from mmm.analysis.identify import PRIOR, WELL, Identifiability, identifiability
 from mmm.present import evidence as EV
-from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.plan import plan_data
 from mmm.present.report import build
 from mmm.present.report.blocks import IDENT_CSS
 
@@ -142,7 +142,7 @@ def test_plan_without_identifiability_columns_is_annotated(ident: Identifiabilit
     table = pd.DataFrame({"channel": ["tv", "search"], "current_spend": [100.0, 100.0],
                           "change": [20.0, -20.0], "change_pct": [0.2, -0.2]})  # fmt: skip
     plan = EV.annotate_plan(
-        S.plan_data(SimpleNamespace(table=table)), EV.Evidence(_forced(ident, {"search": PRIOR}))
+        plan_data(SimpleNamespace(table=table)), EV.Evidence(_forced(ident, {"search": PRIOR}))
     )
     assert plan is not None
     assert list(plan.table["identifiability"]) == [ident.classes["tv"], PRIOR]

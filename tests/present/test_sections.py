@@ -13,6 +13,8 @@ from _fits import small_brand
 from mmm._checks import Check, Checks
 from mmm.exceptions import DataValidationError
 from mmm.present import sections as S
+from mmm.present.assemble import collect
+from mmm.present.plan import plan_data
 from mmm.present.report import render as R
 
 
@@ -77,17 +79,17 @@ def test_plan_data_from_a_duck_typed_allocation() -> None:
     table = pd.DataFrame({"channel": ["tv", "weibo", "douyin"], "media": ["paid"] * 3, "social": [False, True, True],
                           "current_spend": [100.0, 50.0, 50.0], "recommended_spend": [70.0, 60.0, 70.0],
                           "change": [-30.0, 10.0, 20.0]})  # fmt: skip
-    plan = S.plan_data(
+    plan = plan_data(
         type("A", (), {"table": table, "uplift_draws": np.ones(5), "prob_improvement": 0.87})()
     )
     assert plan is not None
     assert plan.move == {"amount": 30.0, "from": "tv", "to": "douyin", "n_from": 1, "n_to": 2}
     assert plan.uplift["prob"] == 0.87 and plan.budget == 200.0
-    assert S.plan_data(None) is None
+    assert plan_data(None) is None
 
 
 def test_dataclass_replace_of_report_data_keeps_banners_logic(result: Any) -> None:
-    data = S.collect(result, max_samples=50)
+    data = collect(result, max_samples=50)
     passing = replace(data, checks=Checks((Check("x", "PASS", "ok"),)))
     assert R._banners(passing, approximate=False) == []
     kinds = [

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -175,18 +174,11 @@ def _canonical(obj: Any) -> Any:
     """
     import dataclasses
 
-    if isinstance(obj, pd.DataFrame):
-        out = obj.copy(deep=False)
-        out.index = _canonical(pd.Series(out.index)).to_numpy()
-        for col in out.columns:
-            out[col] = _canonical(out[col])
-        return out
+    if isinstance(obj, pd.DataFrame):  # its values, not pandas' layout of them in memory
+        columns = [_canonical(obj.iloc[:, j]) for j in range(obj.shape[1])]
+        return ("DataFrame", list(obj.columns), list(obj.columns.names), _values(obj.index), columns)
     if isinstance(obj, pd.Series):
-        if pd.api.types.is_datetime64_any_dtype(obj):
-            return obj.dt.as_unit("ns")
-        if pd.api.types.is_float_dtype(obj):
-            return obj.astype("float32")
-        return obj
+        return ("Series", obj.name, _values(obj.index), _values(obj))
     if isinstance(obj, np.ndarray):
         if np.issubdtype(obj.dtype, np.datetime64):
             return obj.astype("datetime64[ns]")
@@ -205,23 +197,76 @@ def _canonical(obj: Any) -> Any:
     return obj
 
 
+def _values(values: pd.Series | pd.Index) -> np.ndarray:
+    """The values of a Series or an Index as one NumPy array (dates in ns, floats in single precision)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return np.asarray(pd.Series(values).dt.as_unit("ns").to_numpy())
+    if pd.api.types.is_float_dtype(values):
+        return np.asarray(values.to_numpy(), dtype="float32")
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        return np.asarray(values.to_numpy())
+    return np.array([_plain(v) for v in values.to_numpy(dtype=object)], dtype=object)
+
+
+def _plain(v: Any) -> Any:
+    """A Python scalar for a NumPy one (``np.str_("tv")`` pickles unlike ``"tv"``)."""
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v) if isinstance(v, str) else v
+
+
 @functools.cache
 def _drawing_code_hash() -> str:
-    """What else a figure depends on: the drawing and wording code, the style, the versions."""
+    """What else a figure depends on: the drawing and wording code, the style, the versions, the fonts.
+
+    Found without loading matplotlib (its version from the package metadata, the fonts from
+    :func:`_fonts_token`), so that a report whose figures are all cached never loads it.
+    """
     import hashlib
     import inspect
+    from importlib import metadata
 
     from mmm import __version__
     from mmm.present import sections
 
-    h = hashlib.sha256(f"mmm {__version__} matplotlib {mpl.__version__}".encode())
+    h = hashlib.sha256(f"mmm {__version__} matplotlib {metadata.version('matplotlib')}".encode())
     for module in (plotting, T, sections):
         h.update(inspect.getsource(module).encode())
-    h.update(repr(sorted(plotting.style().items(), key=str)).encode())
+    h.update(repr(sorted(plotting.STYLE.items(), key=str)).encode())
+    h.update(_fonts_token().encode())
     return h.hexdigest()
 
 
+def _fonts_token() -> str:
+    """What the fonts of a chart depend on: the font files fontconfig knows (a few milliseconds).
+
+    Matplotlib finds a system's fonts through fontconfig, so a font installed or removed
+    changes this list, and with it every figure's key. Without fontconfig: the families
+    matplotlib resolves (:func:`mmm.present.plotting.chart_fonts`, which loads matplotlib).
+    """
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is not None:
+        try:
+            found = subprocess.run(
+                [fc_list, "--format", "%{file}\\n"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found.strip():
+            return "fontconfig\n" + "\n".join(sorted(set(found.splitlines())))
+    return f"matplotlib {plotting.chart_fonts()!r}"
+
+
 def _svg_text(fig: Figure) -> str:
+    import matplotlib as mpl
+
     buf = io.StringIO()
     with mpl.rc_context(plotting.style()), warnings.catch_warnings():
         # text stays text in SVG and the browser picks a font that has the glyph

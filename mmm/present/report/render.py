@@ -24,9 +24,10 @@ from markupsafe import Markup
 
 from mmm import __version__, _progress
 from mmm.present import evidence as EV
-from mmm.present import plotting
+from mmm.present import plotting, stored
 from mmm.present import sections as S
 from mmm.present import text as T
+from mmm.present.assemble import ReportData
 from mmm.present.export import write_workbook
 from mmm.present.report.blocks import (
     Block,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from mmm.analysis.identify import Identifiability
     from mmm.analysis.results import FitResult
     from mmm.analysis.validate import CrossValidation
+    from mmm.present.stored import StoredRun
 
 __all__ = ["Block", "Section", "Table", "build", "clean_svg"]
 _Writer = Writer  # the name before the building blocks moved to mmm.present.report.blocks
@@ -55,12 +57,12 @@ _Writer = Writer  # the name before the building blocks moved to mmm.present.rep
 
 # ---------------------------------------------------------------------- sections
 class ReportPage:
-    """Turns :class:`~mmm.present.sections.ReportData` into sections of blocks."""
+    """Turns :class:`~mmm.present.assemble.ReportData` into sections of blocks."""
 
     def __init__(
         self,
-        data: S.ReportData,
-        result: FitResult,
+        data: ReportData,
+        result: FitResult | StoredRun,
         writer: Writer,
         currency: str,
         plan_note: str | None = None,
@@ -447,7 +449,10 @@ class ReportPage:
             table = self.w.table("experiments", shown, self._cols(T.TESTS_COLUMNS),
                                  {"spend_change": lambda v: T.money(v, self.cur, signed=True), "class": _ident_label},
                                  raw=raw, classes={"class": ident_class}, details="note")  # fmt: skip
-            blocks += [Block("table", table=table), Block("note", text=T.fill(T.TESTS_NOTE, kpi=self.kpi))]
+            blocks += [
+                Block("table", table=table),
+                Block("note", text=T.fill(T.TESTS_NOTE, kpi=self.kpi)),
+            ]
         no_cost = ev.uncertain_without_cost()
         if no_cost:
             blocks.append(Block("p", text=T.fill(T.TESTS_NO_COST, channels=T.join_names(no_cost))))
@@ -587,7 +592,7 @@ def _day(v: Any) -> str:
         return str(v)
 
 
-def _banners(data: S.ReportData, approximate: bool) -> list[dict[str, str]]:
+def _banners(data: ReportData, approximate: bool) -> list[dict[str, str]]:
     out = []
     if data.checks.status == "FAIL":
         names = [c.name for c in data.checks.failed]
@@ -616,7 +621,7 @@ def _resource(*parts: str) -> str:
 
 
 def build(
-    result: FitResult,
+    result: FitResult | StoredRun,
     allocation: Any = None,
     *,
     out: str | Path,
@@ -631,13 +636,17 @@ def build(
     xlsx: bool = True,
     diagnostics: Checks | None = None,
     cross_validation: CrossValidation | None = None,
+    run: str | Path | None = None,
 ) -> Path:
     """Write the quarterly report for ``result`` (and a budget plan) as one HTML file plus CSVs.
 
     Parameters
     ----------
-    result : FitResult
-        The fit to report on.
+    result : FitResult or StoredRun
+        The fit to report on; or a run directory read with its stored tables
+        (:func:`mmm.present.stored.open_run`, what ``mmm report`` does), which needs no
+        posterior when ``diagnostics`` (and for a full fit ``identifiability`` and
+        ``experiments``) are given.
     allocation : Allocation, optional
         Next quarter's plan from :func:`mmm.decisions.optimize.optimize_budget`; without it the plan
         section says that no plan was computed. Its ``caveats`` and the table's
@@ -675,6 +684,10 @@ def build(
     cross_validation : CrossValidation, optional
         Out-of-sample validation (:func:`mmm.analysis.validate.cross_validate`, ``mmm cv``), shown
         under model health; without it the section says how to run one.
+    run : str or Path, optional
+        The run directory ``result`` is saved in (``mmm fit --out``). The report's tables are
+        read from there when a report of this result computed them before, and kept there
+        (``report_tables.zip``, :mod:`mmm.present.stored`) when computed here.
 
     Returns
     -------
@@ -690,12 +703,12 @@ def build(
     with _progress.step("writing the report"):
         return _build(
             result, allocation, out, title, brand, currency, quarter, max_samples,
-            identifiability, experiments, plan_note, xlsx, diagnostics, cross_validation,
+            identifiability, experiments, plan_note, xlsx, diagnostics, cross_validation, run,
         )  # fmt: skip
 
 
 def _build(
-    result: FitResult,
+    result: FitResult | StoredRun,
     allocation: Any,
     out: str | Path,
     title: str | None,
@@ -709,6 +722,7 @@ def _build(
     xlsx: bool,
     diagnostics: Checks | None,
     cross_validation: CrossValidation | None,
+    run: str | Path | None,
 ) -> Path:
     path = Path(out)
     if path.is_dir():
@@ -718,9 +732,9 @@ def _build(
     path.parent.mkdir(parents=True, exist_ok=True)
     cmap = result.dataset.channel_map
     cur = currency if currency is not None else cmap.currency
-    data = S.collect(
+    data = stored.report_data(
         result, allocation, quarter, max_samples, identifiability, experiments, diagnostics,
-        cross_validation,
+        cross_validation, run,
     )  # fmt: skip
     writer = Writer(path)
     page = ReportPage(data, result, writer, cur, plan_note)
