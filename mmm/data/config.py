@@ -627,9 +627,9 @@ def model_section(section: Any, where: str = "(dict)") -> dict[str, Any]:
 
 
 def _holiday_country(code: Any, where: str) -> str:
-    import holidays as hol
+    from holidays.registry import COUNTRIES  # the codes, without importing every country
 
-    countries = hol.list_supported_countries()
+    countries = {c for v in COUNTRIES.values() for c in v[1:] if c.isupper() and len(c) in (2, 3)}
     if not isinstance(code, str) or code.upper() not in countries:
         raise ConfigError(
             f"Channel map {where}: controls.holidays = {code!r} is not a country code known "

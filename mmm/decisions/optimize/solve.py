@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from mmm.analysis.identify import MIN_DRAWS, identifiability
 from mmm.decisions.optimize.allocation import Allocation, build_allocation
@@ -117,6 +116,9 @@ def _solve(
         cons.append({"type": "ineq", "fun": lambda y: calc(y)[2], "jac": lambda y: calc(y)[3]})
     y0 = _fit_total(prob.current[free], lo, hi, room, equal) / budget
     bounds = list(zip(lo / budget, hi / budget, strict=True))
+    # imported here: `mmm report` imports this module but never solves
+    from scipy.optimize import minimize
+
     opts = {"maxiter": 500, "ftol": 1e-10}
     res = minimize(
         lambda y: calc(y)[:2],
