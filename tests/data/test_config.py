@@ -129,3 +129,13 @@ def test_bad_frequency_week_start_and_reused_column():
 def test_only_earned_channels_is_an_error():
     with pytest.raises(ConfigError, match="at least one paid or owned"):
         ChannelMap.from_dict(_map(buzz={"media": "earned", "activity": "mentions"}))
+
+
+def test_holiday_country_is_a_known_code():
+    base = _map(tv={"media": "paid", "spend": "tv_spend"})
+    for code, kept in (("cn", "CN"), ("USA", "USA")):
+        cmap = ChannelMap.from_dict({**base, "controls": {"columns": [], "holidays": code}})
+        assert cmap.holidays == kept
+    for bad in ("XX", "China", 86):
+        with pytest.raises(ConfigError, match=r"controls.holidays = .* is not a country code"):
+            ChannelMap.from_dict({**base, "controls": {"columns": [], "holidays": bad}})
