@@ -251,7 +251,7 @@ def _fonts_token() -> str:
     if fc_list is not None:
         try:
             found = subprocess.run(
-                [fc_list, "--format", "%{file}\\n"],
+                [fc_list, "-f", "%{file}\\n"],
                 capture_output=True,
                 text=True,
                 timeout=60,
