@@ -124,7 +124,13 @@ def _run_stages(
     allocation = plan_and_write(fit.result, job.budget_scenario(), run, fit.identifiability, say)
     if job.report:
         row["stage"] = "report"
-        build(fit.result, allocation, out=run / "report.html", identifiability=fit.identifiability)
+        build(
+            fit.result,
+            allocation,
+            out=run / "report.html",
+            identifiability=fit.identifiability,
+            run=run,  # keeps the report's tables: a later `mmm report` on this run reads them
+        )
         say(f"wrote {run / 'report.html'}")
     row["stage"] = ""
 

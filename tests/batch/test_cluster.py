@@ -128,6 +128,7 @@ def test_manifest_on_a_real_cluster(
     assert (out / "a_seed1" / "report.html").exists() and (
         out / "a_seed1" / "allocation.csv"
     ).exists()
+    assert (out / "a_seed1" / "report_tables.zip").exists()  # `mmm report` on it is quick
     assert not (out / "a_seed2" / "report.html").exists()
 
     # the same as a single `mmm fit` with the same options and seed
