@@ -112,3 +112,31 @@ def test_prior_organic_share_of_mentions_does_not_depend_on_how_many_sources(
     share = pm.draw(model["mentions_organic_share"], draws=4000, random_seed=1)
     assert abs(float(np.mean(share)) - 0.5) < 0.02
     assert abs(float(np.mean(share < 0.25)) - 0.25) < 0.03  # uniform, not piled at either end
+
+
+def test_panel_level_holds_every_channel_and_keeps_the_intercept_prior() -> None:
+    """In a panel the sampled level includes every channel's mean contribution (paid ones too,
+    so an always-on paid channel does not trade off against every region's level); the
+    intercept it implies keeps its prior, Normal(0.6, 0.4) in units of the region's mean KPI."""
+    import numpy as np
+    import pymc as pm
+
+    from mmm.data.regions import generate_panel
+    from mmm.model.design import Design
+    from mmm.model.graph import INTERCEPT_PRIOR, in_level, level_shift
+
+    panel = generate_panel(seed=2, regions=3, weeks=60, channels=["tv", "search", "weibo", "mentions"])
+    ds = from_dataframe(panel.data, panel.channel_map)
+    design = Design.build(ds, ModelSpec())
+    assert in_level(design).tolist() == [1.0] * len(design.channels)
+    national = Design.build(_dataset(), ModelSpec())
+    assert in_level(national).tolist() == [0.0 if c else 1.0 for c in national.has_cost]
+    assert level_shift(design) > level_shift(Design.build(ds.national(), ModelSpec()))
+
+    model = MediaMixModel(ModelSpec()).build(ds)
+    with model:
+        prior = pm.sample_prior_predictive(draws=2000, var_names=["intercept"], random_seed=1)
+    intercept = prior.prior["intercept"].values.ravel()
+    loc, scale = INTERCEPT_PRIOR
+    assert abs(np.median(intercept) - loc) < 0.1  # without the paid channels' shift: 0.45
+    assert 0.6 * scale < np.std(intercept) < 2.0 * scale
