@@ -120,7 +120,8 @@ def test_compare_prefers_the_true_carryover_over_none() -> None:
     table = compare([res, wrong])
     assert list(table.index) == ["max_lag=None", "max_lag=1"]
     worse = table.loc["max_lag=1"]
-    assert worse["elpd_diff"] < -2 * worse["dse"], table
+    # a 2 x 150 fit: the wrong model is clearly worse, by more than its standard error
+    assert worse["elpd_diff"] < -worse["dse"] and worse["p_worse"] > 0.9, table
     assert describe(table).startswith("max_lag=None predicts held-out periods best")
     named = compare({"true": res, "no carry-over": wrong})
     assert named.index[0] == "true"

@@ -37,7 +37,6 @@ from mmm.decisions.optimize import (
     optimize_budget,
     write_allocation,
 )
-from mmm.decisions.optimize import solve as opt_solve
 from mmm.decisions.optimize.response import Response
 from mmm.decisions.optimize.scenario import posterior_draws, prepare
 from mmm.exceptions import ScenarioError, UnknownChannelError
@@ -191,8 +190,10 @@ def test_locks_and_absolute_bounds(result: FitResult) -> None:
     assert t.loc["weibo", "recommended_spend"] <= cur["weibo"] * 1.1 * (1 + 1e-12)
 
 
-@pytest.mark.parametrize("factor", [0.8, 1.2])
+@pytest.mark.parametrize("factor", [0.9, 1.1])
 def test_other_budgets(result: FitResult, factor: float) -> None:
+    # ±10%: within what the identifiability bounds allow for this small fit (channels weakly
+    # identified move at most ±15%, prior-dominated ±10%); further is a named ScenarioError
     budget = current_spend(result).sum() * factor
     a = optimize_budget(result, BudgetScenario(budget=budget))
     assert a.solver["success"]
@@ -277,14 +278,16 @@ def test_flighting_and_window_start(result: FitResult, alloc: Allocation) -> Non
 def test_solver_failure_is_reported_loudly(
     result: FitResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = opt_solve.minimize
+    import scipy.optimize
+
+    real = scipy.optimize.minimize  # the optimiser imports it when it solves
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         res = real(*args, **{**kwargs, "options": {"maxiter": 1}})
         res.success, res.message = False, "Iteration limit reached"
         return res
 
-    monkeypatch.setattr(opt_solve, "minimize", failing)
+    monkeypatch.setattr(scipy.optimize, "minimize", failing)
     with pytest.warns(SolverWarning, match="did not converge"):
         a = optimize_budget(result)
     assert a.solver["success"] is False and "Iteration limit" in a.solver["message"]
