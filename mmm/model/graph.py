@@ -107,7 +107,7 @@ def data_inputs(design: Design) -> dict[str, np.ndarray]:
     if share:
         med, sig = np.array([design.prior_for(c) for c in share]).T
         out |= {"share_prior_mu": np.log(med), "share_prior_sigma": sig}
-    if share or (design.is_panel and cost):
+    if in_level(design).any():
         out["level_shift"] = np.array(level_shift(design))
     if design.is_panel and design.spec.national_effect:
         out["national_basis"] = national_basis(design)
