@@ -199,6 +199,12 @@ class Design:
     def index(self, channel: str) -> int:
         return self.channels.index(channel)
 
+    def earned_in_logs(self, earned: str) -> bool:
+        """Whether the earned channel's likelihood is on the log scale: every fitted period
+        has activity above 0 (otherwise on the original scale)."""
+        m = self.x[: int(self.train.sum()), :, self.index(earned)]
+        return bool(np.all(m > 0))
+
     def future_t(self, n: int) -> np.ndarray:
         """Time index ``t`` of the ``n`` periods after the data, continuing its spacing."""
         return self.t[-1] + np.arange(1, n + 1) / max(self.n_periods - 1, 1)
@@ -219,7 +225,9 @@ class Design:
         """What the compiled model depends on besides data and prior values.
 
         Two designs with the same structure build graphs that differ only in their inputs
-        (``pm.Data``), so one compiled model serves both. The number of periods is part of a
+        (``pm.Data``), so one compiled model serves both: whatever the graph builder reads
+        from the design or spec to choose its form (each lift test's channel, whether earned
+        activity is modelled on the log scale, a panel's regional spread) belongs here. The number of periods is part of a
         panel's structure (its national time effect has one parameter per period) but not of a
         national model's.
         """
@@ -230,12 +238,12 @@ class Design:
             tuple((g.key, g.channels, tuple(sorted(spec.param_priors.get(g.param_name(p), d).to_dict().items())))
                   for g in (*self.adstock_groups, *self.saturation_groups) for p, d in g.transform.params.items()),
             self.max_lag, tuple(map(tuple, self.lag_mask.tolist())),
-            tuple((e, s) for e, s in self.earned.items()),
+            tuple((e, s, self.earned_in_logs(e)) for e, s in self.earned.items()),
             self.fourier.shape[1], len(self.control_names), len(self.holiday_names),
             spec.trend, len(self.changepoints), spec.likelihood,
-            tuple(t.kind for t in spec.lift_tests),
+            tuple((t.kind, t.channel) for t in spec.lift_tests),  # the channel picks graph paths
             self.n_periods if self.is_panel and spec.national_effect else None,
-            spec.national_effect if self.is_panel else None,
+            (spec.national_effect, spec.geo_spread) if self.is_panel else None,
         ) + ((self.negative_channels, self.event_names) if self.negative_channels or self.event_names else ())  # fmt: skip
 
     def coords(self) -> dict[str, Any]:

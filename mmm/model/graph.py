@@ -115,7 +115,7 @@ def data_inputs(design: Design) -> dict[str, np.ndarray]:
         if not sources:
             continue
         m = design.x[:, :, design.index(e)]
-        out[f"{e}_obs"] = np.log(m[:train]) if _log_earned(design, e) else m[:train]
+        out[f"{e}_obs"] = np.log(m[:train]) if design.earned_in_logs(e) else m[:train]
         out[f"{e}_activity"] = m
     out |= _sentiment_inputs(design)
     for k, test in enumerate(design.spec.lift_tests):
@@ -190,11 +190,6 @@ def national_basis(design: Design) -> np.ndarray:
     cols += _sentiment_basis(design)
     q, _ = np.linalg.qr(np.column_stack(cols))
     return np.eye(len(t)) - q @ q.T
-
-
-def _log_earned(design: Design, e: str) -> bool:
-    m = design.x[: int(design.train.sum()), :, design.index(e)]
-    return bool(np.all(m > 0))
 
 
 # ---------------------------------------------------------------------- graph
@@ -424,7 +419,7 @@ def _earned_likelihoods(pm: Any, pt: Any, design: Design, d: dict[str, Any], sat
         mu_m = level[None, :] * pt.exp(drift * d["t"])[:, None] + gen.sum(axis=-1)
         obs = d[f"{e}_obs"]
         sig = pm.HalfNormal(f"{e}_sigma", 0.3)
-        if _log_earned(design, e):
+        if design.earned_in_logs(e):
             pm.Normal(f"log_{e}", mu=pt.log(mu_m[: obs.shape[0]]), sigma=sig, observed=obs)
         else:
             pm.Normal(f"{e}_obs_lik", mu=mu_m[: obs.shape[0]], sigma=sig, observed=obs)
@@ -449,8 +444,9 @@ def _lift_likelihoods(
     tail, earned path included): :func:`mmm.model.forward.change_effect` on
     :func:`mmm.model.calibration.input_change`. ``kind="contribution"``: the channel's
     contribution over the window in the test's regions (direct plus through earned media).
-    The test's numbers and masks are data inputs, so the graph depends only on how many tests
-    there are and of which kind.
+    The test's numbers and masks are data inputs; the graph depends on how many tests there
+    are, of which kind and on which channel (the channel picks the input column and, for a
+    source of earned media, the earned path), all part of :meth:`Design.structure`.
     """
     model = pm.modelcontext(None)
     scale = d["kpi_scale"]

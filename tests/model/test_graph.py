@@ -132,6 +132,8 @@ def test_panel_level_holds_every_channel_and_keeps_the_intercept_prior() -> None
     national = Design.build(_dataset(), ModelSpec())
     assert in_level(national).tolist() == [0.0 if c else 1.0 for c in national.has_cost]
     assert level_shift(design) > level_shift(Design.build(ds.national(), ModelSpec()))
+    # the regional spread is a constant of the graph: another spread is another compiled model
+    assert Design.build(ds, ModelSpec(geo_spread=0.5)).structure() != design.structure()
 
     model = MediaMixModel(ModelSpec()).build(ds)
     with model:

@@ -164,3 +164,46 @@ def test_a_change_on_a_window_without_activity_asks_for_spend_change() -> None:
     j = design.index("weibo")
     per_unit = design.spend_total[0, j] / design.x[:, 0, j].sum()
     np.testing.assert_allclose(input_change(design, restore)[10:15].sum() * per_unit, 5e5)
+
+
+# ---------------------------------------------------------------------- the compiled model
+def test_a_compiled_model_is_reused_only_for_the_same_lift_test_channels() -> None:
+    """The structure key decides which compiled model a fit reuses (in this process and from
+    the disk cache): a kernel compiled for one design, fed another design's data inputs, must
+    compute that design's log density whenever the two share a structure. A lift test's
+    numbers and window are inputs; its channel is not (it picks the input column and, for a
+    source of earned media, the earned path), so it is part of the structure. (It was not: a
+    refit with a go-dark test on douyin reused a kernel compiled for a test on search, and
+    nutpie could not start: the reused kernel's gradient was NaN.)"""
+    from mmm.model.compile import initial_centre
+    from mmm.model.graph import build_pymc_model
+    from mmm.model.sample import shared_inputs
+
+    brand = small_brand()
+    ds = from_dataframe(brand.data, brand.channel_map)
+
+    def built(channel: str, start: str, lift: float) -> Design:
+        test = LiftTest(channel, start, END, lift, 3e5, change=-1.0)
+        return Design.build(ds, ModelSpec(lift_tests=(test,)))
+
+    weibo = built("weibo", START, -2e6)
+    weibo_later = built("weibo", "2022-04-04", -1e6)  # other numbers and window
+    assert weibo.structure() == weibo_later.structure()
+    assert built("search", START, -2e6).structure() != weibo.structure()
+    assert built("douyin", START, -2e6).structure() != weibo.structure()
+    # the other choices the graph builder reads from the data or the spec
+    quiet = brand.data.copy()
+    quiet.loc[5, brand.channel_map.channel("mentions").activity] = 0  # a week without mentions
+    no_logs = Design.build(from_dataframe(quiet, brand.channel_map), weibo.spec)
+    assert weibo.earned_in_logs("mentions") and not no_logs.earned_in_logs("mentions")
+    assert no_logs.structure() != weibo.structure()
+
+    first, second = build_pymc_model(weibo), build_pymc_model(weibo_later)
+    kernel = first.compile_logp()
+    point = initial_centre(first)
+    own = second.compile_logp()(point)
+    inputs = {v.name: v for v in shared_inputs(first)}
+    for v in shared_inputs(second):  # what reuse does: this design's data into the kernel
+        inputs[v.name].set_value(v.get_value())
+    assert np.isfinite(own)
+    assert kernel(point) == pytest.approx(own, rel=1e-9)
