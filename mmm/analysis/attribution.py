@@ -114,11 +114,13 @@ def window_mask(dates: pd.DatetimeIndex, window: Any) -> np.ndarray:
 
 
 def summarise(draws: xr.DataArray, prob: float = PROB, prefix: str = "") -> xr.Dataset:
+    """Mean and equal-tailed ``prob`` interval over samples, NaN draws skipped."""
     lo, hi = (1 - prob) / 2, 1 - (1 - prob) / 2
+    skipna = bool(np.isnan(draws.values).any())  # NumPy's own mean without NaN: the same, faster
     q = draws.quantile([lo, hi], dim=SAMPLE)
     return xr.Dataset(
         {
-            f"{prefix}mean": draws.mean(SAMPLE),
+            f"{prefix}mean": draws.mean(SAMPLE, skipna=skipna),
             f"{prefix}lower": q.isel(quantile=0, drop=True),
             f"{prefix}upper": q.isel(quantile=1, drop=True),
         }
