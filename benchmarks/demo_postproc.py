@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, code_version, median, table  # noqa: E402
+from _common import REPO, code_version, median, table, versions_to_time  # noqa: E402
 
 WRAPPER = Path(__file__).resolve().parent / "_timed_cli.py"
 
@@ -89,15 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        versions: list[tuple[str, Path | None]] = [("this", None)]
-        if args.baseline:
-            base = work / "baseline"
-            base.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(REPO), "archive", args.baseline], capture_output=True, check=True
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-            versions.append((args.baseline, base))
+        versions = versions_to_time(args.baseline, work)
         for label, src in versions:
             print(f"  {label:<8} warm-up", flush=True)
             run_demo(work / f"demo-{label}", src, work)
