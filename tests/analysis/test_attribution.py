@@ -10,7 +10,6 @@ import xarray as xr
 from _fits import small_result
 
 from mmm.analysis import attribution
-from mmm.analysis.identify import _evidence
 from mmm.analysis.results import FitResult
 from mmm.decisions.experiments import experiments
 
@@ -49,8 +48,7 @@ def test_kept_effects_give_exactly_the_numbers_of_a_fresh_computation(monkeypatc
     assert ("in_sample_effects",) not in slow_result._memo
     for name, ds in fast.items():
         xr.testing.assert_identical(ds, slow[name])  # bit for bit, not within a tolerance
-    # the other readers of the effects: identifiability's evidence and the experiments' ROI
-    assert _evidence(kept) == _evidence(slow_result)
+    # the other readers of the effects: identifiability (its evidence columns) and the experiments
     ident_slow = slow_result.identifiability(draws=100)
     exp_slow = experiments(slow_result, ident_slow)
     monkeypatch.undo()
