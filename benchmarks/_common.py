@@ -194,6 +194,25 @@ def code_version() -> str:
     return f"mmm {head}" + ("+local changes" if dirty else "")
 
 
+def baseline_tree(ref: str, work: Path) -> Path:
+    """``git archive REF`` of this repository unpacked in ``work/baseline`` (a version to time against)."""
+    base = work / "baseline"
+    base.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", ref], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    return base
+
+
+def versions_to_time(ref: str | None, work: Path) -> list[tuple[str, Path | None]]:
+    """This checkout (``("this", None)``) and, with ``ref``, ``(ref, baseline_tree(ref, work))``."""
+    versions: list[tuple[str, Path | None]] = [("this", None)]
+    if ref:
+        versions.append((ref, baseline_tree(ref, work)))
+    return versions
+
+
 def python_ok(exe: str | Path) -> bool:
     """Whether ``exe`` runs and is Python >= 3.12."""
     try:

@@ -6,7 +6,8 @@ Works on any mmm checkout: this one, or the source tree named by ``MMM_BENCH_SRC
 imported instead of the installed one), because it times public functions the commands call, by patching them where the commands
 look them up: loading a result, fitting (and inside it compiling and sampling), measuring
 identifiability, writing the tables, optimising and writing the report. At exit it writes
-``{"total": s, "stages": {stage: {"first": s since start, "seconds": s}}}`` to OUT.json.
+``{"total": s, "stages": {stage: {"first": s since start, "seconds": s, "cpu": s}}}`` to
+OUT.json (``cpu``: the process's CPU time during the stage, every thread's).
 Standard library only, apart from what it wraps.
 """
 
@@ -32,6 +33,7 @@ WRAPPED = {
     "identifiability": ("mmm.present.runs", "identify_or_none"),
     "save": ("mmm.analysis.results", "FitResult.save"),
     "tables": ("mmm.present.runs", "write_fit_tables"),
+    "fit_and_write": ("mmm.present.runs", "fit_and_write"),
     "optimize": ("mmm.decisions.optimize", "optimize_budget"),
     "report": ("mmm.present.report", "build"),
 }
@@ -41,12 +43,13 @@ STAGES: dict[str, dict[str, float]] = {}
 def _wrap(stage: str, fn: Any) -> Any:
     @functools.wraps(fn)
     def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        rec = STAGES.setdefault(stage, {"first": start - T0, "seconds": 0.0})
+        start, cpu = time.perf_counter(), time.process_time()
+        rec = STAGES.setdefault(stage, {"first": start - T0, "seconds": 0.0, "cpu": 0.0})
         try:
             return fn(*args, **kwargs)
         finally:
             rec["seconds"] += time.perf_counter() - start
+            rec["cpu"] += time.process_time() - cpu
 
     return timed
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, code_version, median, table  # noqa: E402
+from _common import REPO, code_version, median, table, versions_to_time  # noqa: E402
 
 WRAPPER = Path(__file__).resolve().parent / "_timed_cli.py"
 DATA = REPO / "data" / "brand_weekly.csv"
@@ -204,17 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        versions: list[tuple[str, Path | None]] = [("this", None)]
-        if args.baseline:
-            base = work / "baseline"
-            base.mkdir()
-            archive = subprocess.run(
-                ["git", "-C", str(REPO), "archive", args.baseline],
-                capture_output=True,
-                check=True,
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-            versions.append((args.baseline, base))
+        versions = versions_to_time(args.baseline, work)
         rows = bench(versions, work, args.runs, sampler, not args.no_new_data, args.cold)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float), encoding="utf-8")

@@ -57,9 +57,9 @@ import xarray as xr
 
 from mmm import _progress
 from mmm._checks import Check, Checks
-from mmm.analysis.attribution import effect_totals, iter_params
+from mmm.analysis.attribution import effect_totals, iter_effects
 from mmm.exceptions import check_channels
-from mmm.model.forward import baseline, in_sample_effects
+from mmm.model.forward import baseline
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -414,8 +414,7 @@ def _evidence(result: FitResult) -> dict[str, dict[str, Any]]:
     trend = np.asarray(base.get("trend", zero)) * np.ones(design.n_periods)
     weekly = np.zeros((design.n_periods, len(design.channels)))
     n = 0
-    for p in iter_params(result):
-        eff = in_sample_effects(design, p)
+    for p, eff in iter_effects(result):
         weekly += (eff.direct + eff.via_earned).sum(axis=(0, 2))
         n += p["beta"].shape[0]
     weekly /= max(n, 1)

@@ -22,8 +22,7 @@ import numpy as np
 import xarray as xr
 
 from mmm._dims import CHAIN, DATE, DRAW, GEO
-from mmm.analysis.attribution import iter_params
-from mmm.model.forward import in_sample_effects
+from mmm.analysis.attribution import iter_effects
 from mmm.model.graph import SOFT_FLOOR
 
 if TYPE_CHECKING:
@@ -75,8 +74,8 @@ def pointwise_loglik(result: FitResult) -> xr.DataArray:
     y = design.y[train]  # scaled KPI
     k = design.kpi_scale
     out = []
-    for p in iter_params(result):
-        mu_s = in_sample_effects(design, p).mu[:, train] / k
+    for p, eff in iter_effects(result):
+        mu_s = eff.mu[:, train] / k
         sigma = p["sigma"][:, None, :]
         if result.spec.likelihood == "lognormal":
             ll = _normal_logpdf(np.log(y), np.log(_positive_mean(mu_s)), sigma) - np.log(y * k)
@@ -98,8 +97,8 @@ def posterior_predictive(result: FitResult, seed: int | None = None) -> xr.DataA
     k = design.kpi_scale
     rng = np.random.default_rng(result.spec.seed if seed is None else seed)
     out = []
-    for p in iter_params(result):
-        mu_s = in_sample_effects(design, p).mu / k
+    for p, eff in iter_effects(result):
+        mu_s = eff.mu / k
         noise = rng.normal(size=mu_s.shape) * p["sigma"][:, None, :]
         if result.spec.likelihood == "lognormal":
             out.append(_positive_mean(mu_s) * np.exp(noise) * k)

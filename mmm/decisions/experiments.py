@@ -53,11 +53,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mmm.analysis.attribution import iter_params, simulate_window
+from mmm.analysis.attribution import iter_effects, simulate_window
 from mmm.analysis.identify import WELL, Identifiability, identifiability
 from mmm.exceptions import check_channels
 from mmm.model.calibration import check_geo, check_lift_test
-from mmm.model.forward import change_effect, in_sample_effects
+from mmm.model.forward import change_effect
 from mmm.model.lift import LiftTest, spread_change
 
 if TYPE_CHECKING:
@@ -293,14 +293,12 @@ def _simulate_designs(
     (bool (G,)) and each (change, weeks), the incremental KPI of changing its input in the
     first ``weeks`` periods of the plan ``base`` in those regions, all of the plan's periods
     summed, so the carry-over tail is in. The ROI and the unchanged plan are simulated once."""
-    design = result.design
     spend = float(result.dataset.data["spend"].values[..., j].sum())  # all periods and regions
     rois: list[np.ndarray] = []
     incs: list[dict[tuple[float, int], list[np.ndarray]]] = [
         {(c, w): [] for c in changes for w in durations} for _ in cells
     ]
-    for p in iter_params(result):
-        eff = in_sample_effects(design, p)
+    for p, eff in iter_effects(result):
         rois.append((eff.direct[..., j] + eff.via_earned[..., j]).sum(axis=(1, 2)) / spend)
         y0 = _plan_kpi(result, base, p, history)
         for mask, inc in zip(cells, incs, strict=True):
