@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/lift_test_cycle.py                      # seeds 1 2 3, defaults below
     .venv/bin/python benchmarks/lift_test_cycle.py --seeds 1 --draws 500 --outcomes 1
+    .venv/bin/python benchmarks/lift_test_cycle.py --panel 8 --draws 500   # the brand as an 8-region panel
 
 For each brand seed:
 
@@ -40,6 +41,7 @@ from mmm.analysis.attribution import effect_totals
 from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import identifiability
 from mmm.data.load import from_dataframe
+from mmm.data.regions import generate_panel
 from mmm.data.synthetic import generate
 from mmm.decisions.experiments import experiments, simulate_recommended_tests
 from mmm.model.spec import ModelSpec
@@ -54,6 +56,25 @@ def brand(
 ) -> Any:
     """The cycle's brand: a trend-confounded social channel that generates mentions."""
     return generate(seed=seed, weeks=weeks, channels=list(channels), confounded=confounded, roi=ROI)
+
+
+def panel(seed: int, regions: int, weeks: int = 156, channels: Any = CHANNELS,
+          confounded: str = CONFOUNDED) -> Any:  # fmt: skip
+    """The cycle's brand as a regional panel: the same channels, ``confounded`` flighted
+    nationally in every region along the national brand's confounded series (trend, season,
+    festivals), so regional variation cannot separate it from the baseline; Weibo launched at
+    staggered weeks; TV bought nationally."""
+    national = brand(seed, weeks, channels, confounded)
+    col = (
+        national.channel_map.channel(confounded).spend
+        or national.channel_map.channel(confounded).activity
+    )
+    shape = national.data[col].to_numpy(float)
+    return generate_panel(
+        seed=seed, regions=regions, weeks=weeks, channels=list(channels), roi=ROI,
+        staggered=[c for c in ("weibo",) if c in channels and c != confounded],
+        modulate={confounded: shape / shape.mean()},
+    )  # fmt: skip
 
 
 def fit(ds: Any, spec: ModelSpec) -> Any:
@@ -104,12 +125,22 @@ def main() -> None:
         help="also measure each test with this standard error relative to its true lift, the "
         "precision of a matched-region test (0 to skip)",
     )  # fmt: skip
+    ap.add_argument(
+        "--no-national-se",
+        action="store_true",
+        help="skip the outcomes measured at the recommended national standard error",
+    )
     ap.add_argument("--confounded", default=CONFOUNDED)
     ap.add_argument(
         "--placement", choices=["typical", "busiest"], default="typical",
         help="where in the last year each test runs: weeks of typical spend (default) or the busiest",
     )  # fmt: skip
     ap.add_argument("--channels", default=",".join(CHANNELS))
+    ap.add_argument(
+        "--panel", type=int, default=0, metavar="REGIONS",
+        help="run the cycle on a regional panel of this many regions instead (experiments.csv "
+        "then prices matched-region geo tests from the data; --geo-se is ignored)",
+    )  # fmt: skip
     args = ap.parse_args()
     pd.set_option("display.width", 220)
     pd.set_option("display.max_columns", 30)
@@ -117,9 +148,13 @@ def main() -> None:
     t0 = time.perf_counter()
     summary = []
     for seed in args.seeds:
-        b = brand(seed, args.weeks, args.channels.split(","), args.confounded)
+        if args.panel:
+            b = panel(seed, args.panel, args.weeks, args.channels.split(","), args.confounded)
+            truth = b.truth.set_index("channel")["roi"]
+        else:
+            b = brand(seed, args.weeks, args.channels.split(","), args.confounded)
+            truth = b.truth.set_index("channel")["roi_total"]
         ds = from_dataframe(b.data, b.channel_map)
-        truth = b.truth.set_index("channel")["roi_total"]
         r0 = fit(ds, spec)
         ident = identifiability(r0)
         exp = experiments(r0, ident)
@@ -129,12 +164,17 @@ def main() -> None:
             .round(2)
             .to_string(index=False)
         )
-        show = ["channel", "design", "spend_change", "expected_lift", "lift_se", "roi_interval_now",
+        show = ["channel", "design", "scope", "spend_change", "expected_lift", "lift_se", "roi_interval_now",
                 "roi_interval_after", "meets_target"]  # fmt: skip
         print(exp[show].round(0).to_string(index=False))
         tested = list(exp["channel"])
-        precisions = [("recommended se", None)] + (
-            [(f"se {args.geo_se:.0%} of lift", args.geo_se)] if args.geo_se > 0 else []
+        if not tested:
+            print("  every paid channel is well identified: no test to run")
+            continue
+        precisions = ([] if args.no_national_se else [("recommended se", None)]) + (
+            [(f"se {args.geo_se:.0%} of lift", args.geo_se)]
+            if args.geo_se > 0 and not args.panel
+            else []
         )
         for label, rel in precisions:
             for k in range(args.outcomes):
@@ -150,6 +190,9 @@ def main() -> None:
                     )
                 print(cmp.round(3).to_string(index=False), flush=True)
                 summary.append(cmp.assign(seed=seed, outcome=k, precision=label))
+    if not summary:
+        print(f"\nNo brand needed a test (total {time.perf_counter() - t0:.0f}s)")
+        return
     allr = pd.concat(summary, ignore_index=True)
     print("\nCalibrated channels, all seeds and outcomes:")
     cols = ["precision", "seed", "outcome", "channel", "true_roi", "before_mean", "before_interval",
