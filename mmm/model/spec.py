@@ -70,7 +70,7 @@ class ModelSpec:
     method: str = "mcmc"
     chains: int = 4
     draws: int = 1000
-    tune: int = 1000
+    tune: int = 500
     seed: int = 0
     target_accept: float = 0.9
     progress: bool = True
@@ -152,7 +152,7 @@ class ModelSpec:
         ...     "model": {"trend": "none", "draws": 500}})
         >>> spec = ModelSpec.from_channel_map(cmap, draws=200)
         >>> spec.trend, spec.draws, spec.tune
-        ('none', 200, 1000)
+        ('none', 200, 500)
         """
         try:
             base = cls(**dict(channel_map.model))

@@ -45,7 +45,7 @@ def test_defaults_overrides_and_paths_relative_to_the_manifest(tmp_path: Path) -
     assert (spec_a.draws, spec_a.seed, spec_a.tune, spec_a.chains) == (
         500,
         1,
-        1000,
+        500,
         4,
     )  # mmm fit's defaults
     assert spec_a.holdout_periods == 8 and spec_a.progress is False
