@@ -65,10 +65,8 @@ def panel(seed: int, regions: int, weeks: int = 156, channels: Any = CHANNELS,
     festivals), so regional variation cannot separate it from the baseline; Weibo launched at
     staggered weeks; TV bought nationally."""
     national = brand(seed, weeks, channels, confounded)
-    col = (
-        national.channel_map.channel(confounded).spend
-        or national.channel_map.channel(confounded).activity
-    )
+    cfg = national.channel_map.channel(confounded)
+    col = cfg.spend or cfg.activity
     shape = national.data[col].to_numpy(float)
     return generate_panel(
         seed=seed, regions=regions, weeks=weeks, channels=list(channels), roi=ROI,
