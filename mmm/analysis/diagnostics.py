@@ -199,9 +199,10 @@ def _rhat(result: FitResult) -> Check:
             f"Run at least 2 chains, 4 recommended ({how_to_set('chains', 4)}).",
             {"max_rhat": float("nan")},
         )
-    import arviz as az  # here, not at import: it loads matplotlib and half of SciPy (~2 s)
+    # ArviZ's statistics package, not ``arviz`` (which also loads arviz_plots and matplotlib)
+    import arviz_stats as azs
 
-    rh = az.rhat(result.posterior)
+    rh = azs.rhat(result.posterior)
     worst, where = _max_over(rh)
     vals = {"max_rhat": worst, "worst_parameter": where}
     if not np.isfinite(worst):
@@ -232,10 +233,10 @@ def _rhat(result: FitResult) -> Check:
 
 
 def _ess(result: FitResult) -> Check:
-    import arviz as az
+    import arviz_stats as azs
 
-    bulk = az.ess(result.posterior, method="bulk")
-    tail = az.ess(result.posterior, method="tail")
+    bulk = azs.ess(result.posterior, method="bulk")
+    tail = azs.ess(result.posterior, method="tail")
     mins: list[float] = []
     for ds in (bulk, tail):
         vals = [float(np.nanmin(v.values)) for v in ds.data_vars.values() if v.size]
@@ -324,9 +325,9 @@ def _bfmi(result: FitResult) -> Check:
     stats = result.sample_stats
     if "energy" not in stats:
         return Check("bfmi", "PASS", "Energy not recorded by this sampler; BFMI skipped.", "")
-    import arviz as az
+    import arviz_stats as azs
 
-    bfmi = az.bfmi(stats, sample_dims=["chain", "draw"])
+    bfmi = azs.bfmi(stats, sample_dims=["chain", "draw"])
     vals = np.asarray(
         bfmi["energy"].values if hasattr(bfmi, "data_vars") else bfmi, dtype=float
     ).ravel()

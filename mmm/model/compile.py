@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import types
 import warnings
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -95,6 +96,46 @@ class CacheUnavailable(RuntimeError):
     """This model cannot go through the cached path (the caller falls back to nutpie's)."""
 
 
+class _ArvizForNutpie(types.ModuleType):
+    """Stands in for ``arviz`` while nutpie is imported (see :func:`import_nutpie`).
+
+    nutpie's sampler module does ``import arviz`` at import time and later calls only
+    ``arviz.from_dict`` and ``arviz.dict_to_dataset``, which are arviz_base's. Importing
+    ``arviz`` itself also imports arviz_plots and with it matplotlib's pyplot (~0.4 s, a
+    fourteenth of a small ``mmm fit``). Any other name is looked up on the real ``arviz``,
+    imported then.
+    """
+
+    _BASE = frozenset({"from_dict", "dict_to_dataset"})
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        if name in self._BASE:
+            return getattr(importlib.import_module("arviz_base"), name)
+        if sys.modules.get("arviz") is self:  # asked during nutpie's import itself
+            del sys.modules["arviz"]
+        return getattr(importlib.import_module("arviz"), name)
+
+
+def import_nutpie() -> Any:
+    """``nutpie``, imported without importing ``arviz`` (its plotting half) when this process
+    has not imported it yet. ``sys.modules`` is left as it was: a later ``import arviz`` (a
+    notebook, a test) imports the real package."""
+    if "nutpie" in sys.modules or "arviz" in sys.modules:
+        import nutpie
+
+        return nutpie
+    stand_in = _ArvizForNutpie("arviz")
+    sys.modules["arviz"] = stand_in
+    try:
+        import nutpie
+    finally:
+        if sys.modules.get("arviz") is stand_in:
+            del sys.modules["arviz"]
+    return nutpie
+
+
 #: said once, before the first compile on a machine whose kernel cache is cold
 COLD_NOTE = "first run on this machine: compiling numerical kernels, about a minute, once"
 
@@ -124,7 +165,7 @@ def compile_for_nutpie(
     import dataclasses
 
     with _progress.step("compiling the model") as step:
-        import nutpie
+        nutpie = import_nutpie()
 
         centre = initial_centre(model)
         compiled: Any = None
@@ -246,7 +287,7 @@ def _compile_cached(
         )
     except ImportError as exc:  # another nutpie / PyTensor layout
         raise CacheUnavailable(f"internals not found ({exc})") from None
-    import nutpie
+    nutpie = import_nutpie()
 
     if not nutpie.__version__.startswith(NUTPIE_CHECKED):
         raise CacheUnavailable(f"nutpie {nutpie.__version__} is not checked with the compile cache")

@@ -520,3 +520,27 @@ def test_new_data_of_a_compiled_structure_is_a_cache_hit_in_a_new_process(
     same, fewer = (line.split("|") for line in out.stdout.strip().splitlines()[-2:])
     assert same == ["cache hit", digest.hexdigest()]  # loaded, and the very same draws
     assert fewer[0] == "cache hit"  # other data of the same structure
+
+
+def test_nutpie_is_imported_without_arviz_plots_and_arviz_stays_importable() -> None:
+    """A fit does not pay for ArviZ's plotting half (matplotlib's pyplot) through nutpie's
+    ``import arviz``; a later ``import arviz`` (a notebook) still gets the whole package."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from mmm.model.compile import import_nutpie\n"
+        "import arviz_base\n"
+        "nutpie = import_nutpie()\n"
+        "nutpie_sample = sys.modules['nutpie.sample']\n"
+        "print('arviz' in sys.modules, 'arviz_plots' in sys.modules,\n"
+        "      nutpie_sample.arviz.from_dict is arviz_base.from_dict)\n"
+        "import arviz\n"
+        "print(hasattr(arviz, 'plot_forest'), nutpie_sample.arviz.ess is arviz.ess)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "False False True"
+    assert out[1] == "True True"
