@@ -24,6 +24,12 @@ EXAMPLE_CSV = ANCHORS / "data" / "pymc_marketing" / "mmm_example.csv"
 #: prefix of the one line of JSON a worker prints on stdout
 RESULT_TAG = "BENCH_RESULT "
 
+# Processes timed here run as an installed package runs: with bytecode cached. An environment
+# that sets PYTHONDONTWRITEBYTECODE (some sandboxes and CI images do) makes every process
+# compile mmm's editable-installed source again (~0.3 s of an `mmm fit` on this machine),
+# while the site-packages of both venvs were compiled by pip at install time.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 # ---------------------------------------------------------------------- inside a worker
 def peak_rss_mb() -> float:
