@@ -106,14 +106,15 @@ def prior_samples(result: FitResult, draws: int = 500, seed: int | None = None) 
     variable) at a fraction of the cost: no compiled function, no loop over draws. Returns a
     Dataset with dims ``(chain=1, draw=draws, …)``.
     """
-    from mmm.model.graph import build_pymc_model, param_names
+    from mmm.model.graph import build_pymc_model, param_names, without_node_traces
 
     model = build_pymc_model(result.design)
     keep = param_names(model)
     seed = result.spec.seed if seed is None else seed
-    values = _vectorised_prior(model, keep, draws, seed)
-    if values is None:
-        values = _looped_prior(model, keep, draws, seed)
+    with without_node_traces():
+        values = _vectorised_prior(model, keep, draws, seed)
+        if values is None:
+            values = _looped_prior(model, keep, draws, seed)
     coords: dict[str, Any] = {"chain": [0], "draw": np.arange(draws)}
     data = {}
     for name, value in zip(keep, values, strict=True):

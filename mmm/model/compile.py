@@ -294,15 +294,17 @@ def _compile_cached(
     if not pt_config.numba__cache:
         raise CacheUnavailable("PyTensor's numba cache is switched off (numba__cache=False)")
 
-    # nutpie only wraps this function; compile_for_nutpie puts the real (jittered) starts in
-    n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = _make_functions(
-        model,
-        mode="NUMBA",
-        compute_grad=True,
-        join_expanded=True,
-        pymc_initial_point_fn=lambda seed=None: centre,
-        var_names=var_names,
-    )
+    # nutpie only wraps this function; compile_for_nutpie puts the real (jittered) starts in.
+    # Without PyTensor's stack record at each node the rewrites create (error messages only).
+    with pt_config.change_flags(traceback__limit=0):
+        n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = _make_functions(
+            model,
+            mode="NUMBA",
+            compute_grad=True,
+            join_expanded=True,
+            pymc_initial_point_fn=lambda seed=None: centre,
+            var_names=var_names,
+        )
     shared_vars = shared_inputs(logp_pt, expand_pt)
     shared_data = {key: _frozen_copy(np, var.get_value()) for var, key in shared_vars.items()}
     user_data = make_user_data(shared_vars, shared_data)
