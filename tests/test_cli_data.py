@@ -126,3 +126,39 @@ def test_parser_and_usage(capsys):
     assert "init" in capsys.readouterr().out
     assert main(["validate", "d.csv"]) == 2  # --config is required
     assert "--config" in capsys.readouterr().err
+
+
+def test_the_mmm_executable_exits_fast_with_its_status_and_all_its_output(tmp_path) -> None:
+    """The console script ends without CPython's module teardown (``exit_now``): its exit
+    status and every line it printed (stdout to a file: block-buffered) still arrive."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    run = [sys.executable, "-c", "from mmm.cli import console; console()", "validate"]
+    out = tmp_path / "out.txt"
+    with out.open("w") as fh:
+        ok = subprocess.run(
+            [
+                *run,
+                str(repo / "data/brand_weekly.csv"),
+                "--config",
+                str(repo / "data/brand_weekly.toml"),
+            ],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert ok.returncode == 0, ok.stderr
+    text = out.read_text()
+    assert "Data checks: PASS" in text and text.endswith("\n")
+    bad = subprocess.run(
+        [*run, str(tmp_path / "missing.csv"), "--config", str(repo / "data/brand_weekly.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: ") and "missing.csv" in bad.stderr
