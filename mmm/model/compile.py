@@ -109,13 +109,15 @@ class _ArvizForNutpie(types.ModuleType):
     _BASE = frozenset({"from_dict", "dict_to_dataset"})
 
     def __getattr__(self, name: str) -> Any:
-        import importlib
-
         if name in self._BASE:
-            return getattr(importlib.import_module("arviz_base"), name)
+            import arviz_base
+
+            return getattr(arviz_base, name)
         if sys.modules.get("arviz") is self:  # asked during nutpie's import itself
             del sys.modules["arviz"]
-        return getattr(importlib.import_module("arviz"), name)
+        import arviz
+
+        return getattr(arviz, name)
 
 
 def import_nutpie() -> Any:
