@@ -45,9 +45,12 @@ import xarray as xr
 
 from mmm._checks import Checks
 from mmm._dims import CHANNEL, CONTROL, DATE, GEO, MIN_PERIODS, PERIODS_PER_YEAR
+from mmm._xarray import defer_dask_array_check
 from mmm.data.config import ChannelMap
 from mmm.data.events import period_ends, restrict
 from mmm.exceptions import DataValidationError, list_dates, list_some
+
+defer_dask_array_check()  # see mmm._xarray: spares every process importing dask.array
 
 VARIABLES = ("kpi", "spend", "activity", "controls")
 #: optional variables of mentions by sentiment, (date, geo, channel)
