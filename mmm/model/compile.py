@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 import types
 import warnings
 from collections.abc import Callable, Hashable
@@ -352,7 +353,7 @@ def _compile_cached(
     if not kernel_cache.entry_exists(key):
         if not kernel_cache.machine_is_warm():
             note(COLD_NOTE)
-        compiled_now = _in_forked_child(load_or_compile)
+        compiled_now = _in_forked_child(load_or_compile, note)
     callbacks, hits = load_or_compile()
 
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
@@ -575,14 +576,22 @@ def _load_by_structure(
 FORK_COMPILE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
-def _in_forked_child(load_or_compile: Callable[[], tuple[list[Any], list[bool]]]) -> bool:
+#: seconds between "still compiling" lines while a child compiles (a cold machine: ~1.5 min)
+HEARTBEAT_S = 15.0
+
+
+def _in_forked_child(
+    load_or_compile: Callable[[], tuple[list[Any], list[bool]]],
+    note: Callable[[str], None] | None = None,
+) -> bool:
     """Run ``load_or_compile`` in a forked copy of this process; True if it compiled and saved.
 
     The child inherits the model's functions as they are (no pickling, no imports, no graph
     rebuilt), compiles and saves the callbacks, says what it did through a pipe and exits;
     this process never JIT-compiles them and loads them from disk afterwards. False when the
     child found the entry saved by another process, or failed (this process then compiles).
-    Raises :class:`CacheUnavailable` when the child found the model uncacheable.
+    Raises :class:`CacheUnavailable` when the child found the model uncacheable. While the
+    child works, ``note`` hears "still compiling (N s)" every :data:`HEARTBEAT_S` seconds.
     """
     if not FORK_COMPILE:
         return False
@@ -607,12 +616,8 @@ def _in_forked_child(load_or_compile: Callable[[], tuple[list[Any], list[bool]]]
             os.write(write_end, said.encode(errors="replace")[:4000])
             os._exit(0)
     os.close(write_end)
-    chunks = []
-    while chunk := os.read(read_end, 4096):
-        chunks.append(chunk)
-    os.close(read_end)
+    said = _read_until_closed(read_end, note, HEARTBEAT_S)
     _, status = os.waitpid(pid, 0)
-    said = b"".join(chunks).decode(errors="replace")
     if said.startswith("unavailable: "):
         raise CacheUnavailable(said.removeprefix("unavailable: "))
     if said.startswith("busy: "):
@@ -625,6 +630,29 @@ def _in_forked_child(load_or_compile: Callable[[], tuple[list[Any], list[bool]]]
         )
         return False
     return said == "compiled"
+
+
+def _read_until_closed(fd: int, note: Callable[[str], None] | None, every: float) -> str:
+    """Everything written to pipe ``fd`` until its writer closes it (then ``fd`` is closed);
+    ``note("still compiling (N s)")`` after each ``every`` seconds without news."""
+    import select
+
+    started = time.perf_counter()
+    chunks = []
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], every)
+            if not ready:
+                if note is not None:
+                    note(f"still compiling ({time.perf_counter() - started:.0f} s)")
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode(errors="replace")
 
 
 def shared_inputs(*functions: Any) -> dict[Any, str]:

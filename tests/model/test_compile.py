@@ -377,8 +377,8 @@ def test_a_model_another_python_cached_is_compiled_in_a_child_by_this_one(
         children: list[bool] = []
         in_child = model_compile._in_forked_child
 
-        def record(load_or_compile):  # type: ignore[no-untyped-def]
-            children.append(in_child(load_or_compile))
+        def record(load_or_compile, note=None):  # type: ignore[no-untyped-def]
+            children.append(in_child(load_or_compile, note))
             return children[-1]
 
         monkeypatch.setattr(model_compile, "_in_forked_child", record)
@@ -544,3 +544,21 @@ def test_nutpie_is_imported_without_arviz_plots_and_arviz_stays_importable() -> 
     ).stdout.split("\n")
     assert out[0] == "False False True"
     assert out[1] == "True True"
+
+
+def test_a_long_compile_in_the_child_says_it_is_still_compiling() -> None:
+    """A cold machine compiles for about a minute and a half: the wait is not silent."""
+    import os
+
+    read_end, write_end = os.pipe()
+    heard: list[str] = []
+
+    def note(text: str) -> None:  # the child "finishes" after the first heartbeat
+        heard.append(text)
+        if len(heard) == 2:
+            os.write(write_end, b"compiled")
+            os.close(write_end)
+
+    said = model_compile._read_until_closed(read_end, note, every=0.001)
+    assert said == "compiled"
+    assert len(heard) == 2 and all(h.startswith("still compiling (") for h in heard)
