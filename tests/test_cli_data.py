@@ -162,3 +162,23 @@ def test_the_mmm_executable_exits_fast_with_its_status_and_all_its_output(tmp_pa
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: ") and "missing.csv" in bad.stderr
+
+
+def test_single_model_commands_run_without_the_cyclic_gc_and_batch_commands_keep_it() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, sys\n"
+        "import mmm.cli as cli\n"
+        "cli.exit_now = lambda code: print(sys.argv[1], gc.isenabled(), code)\n"
+        "sys.argv = ['mmm', *sys.argv[1:]]\n"
+        "cli.console()\n"
+    )
+    seen = [
+        subprocess.run(
+            [sys.executable, "-c", script, cmd, "--help"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+        for cmd in ("fit", "demo", "fit-many", "cv")
+    ]
+    assert seen == ["fit False 0", "demo False 0", "fit-many True 0", "cv True 0"]
