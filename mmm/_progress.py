@@ -4,7 +4,7 @@ Every step that can take seconds (compiling, sampling, identifiability, writing 
 runs inside :func:`step`, which says when it starts and how it ended::
 
     mmm: compiling the model …
-    mmm:   first run on this machine: compiling numerical kernels, about a minute, once
+    mmm:   first run on this machine: compiling numerical kernels, a minute or two, once
     mmm: compiling the model: compiled, cached (48.1 s)
 
 Lines go to **stderr**, so what a command prints on stdout (tables, paths) stays clean for

@@ -140,7 +140,7 @@ def import_nutpie() -> Any:
 
 
 #: said once, before the first compile on a machine whose kernel cache is cold
-COLD_NOTE = "first run on this machine: compiling numerical kernels, about a minute, once"
+COLD_NOTE = "first run on this machine: compiling numerical kernels, a minute or two, once"
 
 
 def compile_for_nutpie(

@@ -355,7 +355,7 @@ def machine_is_warm() -> bool:
     """Whether mmm has compiled a model on this machine with the installed libraries before.
 
     The first compile with a cold PyTensor cache also compiles PyTensor's numerical kernels
-    (about a minute, once); later models reuse them and compile in seconds.
+    (a minute or two, once); later models reuse them and compile in seconds.
     """
     return _warm_marker().exists()
 
