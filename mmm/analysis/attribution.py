@@ -67,23 +67,23 @@ def iter_effects(result: FitResult) -> Iterator[tuple[dict[str, np.ndarray], Eff
     :func:`iter_params`, so every number is the one a fresh computation gives. Larger results
     recompute them on each call, one chunk at a time, so memory stays bounded.
     """
-    design = result.design
     if effects_bytes(result) > EFFECTS_MEMORY:
-        for p in iter_params(result):
-            yield p, in_sample_effects(design, p)
+        yield from _effects(result)
         return
-    yield from result.once(("in_sample_effects",), lambda: _all_effects(result))
+    yield from result.once(("in_sample_effects",), lambda: list(_effects(result, freeze=True)))
 
 
-def _all_effects(result: FitResult) -> list[tuple[dict[str, np.ndarray], Effects]]:
-    out = []
+def _effects(
+    result: FitResult, freeze: bool = False
+) -> Iterator[tuple[dict[str, np.ndarray], Effects]]:
+    """Each chunk's parameters and effects; ``freeze``: read-only, for sharing between summaries."""
     for p in iter_params(result):
         eff = in_sample_effects(result.design, p)
-        for arr in (*p.values(), eff.direct, eff.via_earned, eff.mu, *eff.baseline.values(),
-                    *eff.negative.values()):  # fmt: skip
-            arr.flags.writeable = False  # shared by every summary: nobody may change it
-        out.append((p, eff))
-    return out
+        if freeze:
+            for arr in (*p.values(), eff.direct, eff.via_earned, eff.mu, *eff.baseline.values(),
+                        *eff.negative.values()):  # fmt: skip
+                arr.flags.writeable = False  # shared by every summary: nobody may change it
+        yield p, eff
 
 
 # ---------------------------------------------------------------------- window helpers

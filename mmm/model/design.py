@@ -227,9 +227,9 @@ class Design:
         Two designs with the same structure build graphs that differ only in their inputs
         (``pm.Data``), so one compiled model serves both: whatever the graph builder reads
         from the design or spec to choose its form (each lift test's channel, whether earned
-        activity is modelled on the log scale, a panel's regional spread) belongs here. The number of periods is part of a
-        panel's structure (its national time effect has one parameter per period) but not of a
-        national model's.
+        activity is modelled on the log scale, a panel's regional spread) belongs here. The
+        number of periods is part of a panel's structure (its national time effect has one
+        parameter per period) but not of a national model's.
         """
         spec = self.spec
         return (

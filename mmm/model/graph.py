@@ -432,11 +432,12 @@ def _earned_likelihoods(pm: Any, pt: Any, design: Design, d: dict[str, Any], sat
         gain = pm.Deterministic(f"{e}_gain", bought / src_sat.mean(axis=(0, 1)), dims=f"{e}_source")
         drift = pm.Normal(f"{e}_drift", 0.0, 0.5)
         gen = src_sat * gain[None, None, :]
+        growth = pt.exp(drift * d["t"])  # (T,): the organic level's drift over the periods
         if design.is_panel:
-            level = _regional_organic(pm, pt, e, total, gen, pt.exp(drift * d["t"]).mean())
+            level = _regional_organic(pm, pt, e, total, gen, growth.mean())
         else:
             level = pm.Deterministic(f"{e}_organic", total * organic_share * pt.ones(1), dims="geo")
-        mu_m = level[None, :] * pt.exp(drift * d["t"])[:, None] + gen.sum(axis=-1)
+        mu_m = level[None, :] * growth[:, None] + gen.sum(axis=-1)
         obs = d[f"{e}_obs"]
         sig = pm.HalfNormal(f"{e}_sigma", 0.3)
         if design.earned_in_logs(e):
