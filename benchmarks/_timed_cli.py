@@ -112,9 +112,12 @@ def main() -> int:
 
     atexit.register(dump)
     sys.meta_path.insert(0, _PatchOnImport())
-    from mmm.cli import main as cli
+    import mmm.cli as cli
 
-    return cli(argv)
+    if hasattr(cli, "console"):  # run and end as the `mmm` executable does (exit handlers run)
+        sys.argv = ["mmm", *argv]
+        cli.console()
+    return int(cli.main(argv))
 
 
 if __name__ == "__main__":
