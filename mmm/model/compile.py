@@ -297,9 +297,10 @@ def _compile_cached(
     if not pt_config.numba__cache:
         raise CacheUnavailable("PyTensor's numba cache is switched off (numba__cache=False)")
 
-    # nutpie only wraps this function; compile_for_nutpie puts the real (jittered) starts in.
-    # Without PyTensor's stack record at each node the rewrites create (error messages only).
-    with pt_config.change_flags(traceback__limit=0):
+    from mmm.model.graph import without_node_traces
+
+    # nutpie only wraps this function; compile_for_nutpie puts the real (jittered) starts in
+    with without_node_traces():
         n_dim, n_expanded, logp_pt, expand_pt, init_fn, shape_info, reparam = _make_functions(
             model,
             mode="NUMBA",

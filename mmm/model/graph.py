@@ -457,13 +457,14 @@ def _regional_organic(pm: Any, pt: Any, e: str, total: Any, gen: Any, growth: An
     against all the regions' organic levels at once, a curved ridge: on six 8-region panels
     max R-hat 1.01-1.19 with min bulk ESS 14-275 of 2000 (3 fits FAILed, one with 243
     divergent transitions); with the mean level sampled, 1.009-1.040 and 139-360, the ROI
-    errors about unchanged (one panel then had 19 divergent transitions). The organic part is kept above 0 smoothly (a softplus of the
-    share the sources leave, which is the identity above ~0.15).
+    errors about unchanged (one panel then had 19 divergent transitions). The organic part is
+    kept above 0 smoothly (a softplus of the share the sources leave, which is the identity
+    above ~0.15).
     """
-    log_level = _regional(pm, f"{e}_level_log", pt.log(total), 0.3)
-    left = 1.0 - gen.sum(axis=-1).mean(axis=0) / pt.exp(log_level)  # (G,) share not generated
+    level = pt.exp(_regional(pm, f"{e}_level_log", pt.log(total), 0.3))  # (G,) mean earned level
+    left = 1.0 - gen.sum(axis=-1).mean(axis=0) / level  # (G,) share not generated
     share = pt.softplus(SOFT_FLOOR * left) / SOFT_FLOOR
-    return pm.Deterministic(f"{e}_organic", pt.exp(log_level) * share / growth, dims="geo")
+    return pm.Deterministic(f"{e}_organic", level * share / growth, dims="geo")
 
 
 def _lift_likelihoods(

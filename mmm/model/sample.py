@@ -88,7 +88,7 @@ def sample_posterior(
     cores = max(1, min(spec.chains, spec.cores or usable_cores()))
     t0 = time.perf_counter()
     if spec.sampler == "nutpie":
-        nutpie = import_nutpie()  # ~0.8 s CPU, start-up every process pays, not compiling
+        nutpie = import_nutpie()  # ~0.15 s after PyMC: start-up, not compiling
 
         timing["import_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
