@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.analysis.attribution import iter_effects, simulate_window
-from mmm.analysis.identify import WELL, Identifiability, identifiability
+from mmm.analysis.identify import CORR_BASELINE, WELL, Identifiability, identifiability
 from mmm.exceptions import check_channels
 from mmm.model.calibration import check_geo, check_lift_test
 from mmm.model.forward import change_effect
@@ -75,8 +75,14 @@ TARGET = 0.3
 NOISE_FACTOR = float(np.sqrt(2.0))
 #: periods whose mean spend sets the test's base level
 TYPICAL_PERIODS = 52
+#: a validation test's aim: its lift measured to this share of the expected lift (one se), so
+#: an ROI about twice as far from the model's (20%) is caught
+VALIDATE_PRECISION = 0.1
+#: why a test is recommended (``purpose`` column): the data leaves the ROI open, or the data
+#: pins it but on an assumption worth checking
+CALIBRATE, VALIDATE = "calibrate", "validate"
 #: columns of ``experiments.csv``
-COLUMNS = ("channel", "class", "design", "scope", "test_regions", "control_regions", "change",
+COLUMNS = ("channel", "purpose", "class", "design", "scope", "test_regions", "control_regions", "change",
            "weeks", "measure_weeks", "spend_change", "expected_lift", "lift_se",
            "roi_interval_now", "roi_interval_after", "roi_median", "roi_lower_now",
            "roi_upper_now", "roi_lower_after", "roi_upper_after", "precision_now",
@@ -152,7 +158,7 @@ def candidate_tests(
     """Every candidate design for ``channels`` (default: all with a cost), with its expected precision.
 
     Returns one row per (channel, scope, change, weeks) with the columns of :data:`COLUMNS`
-    except ``class``, ``meets_target`` and ``note``. See the module docstring for the
+    except ``purpose``, ``class``, ``meets_target`` and ``note``. See the module docstring for the
     method; ``noise_factor`` scales the standard error of the national scope (√2: a control
     as noisy as the test).
     """
@@ -222,7 +228,8 @@ def candidate_tests(
                         }
                     )
     return pd.DataFrame(
-        rows, columns=[c for c in COLUMNS if c not in ("class", "meets_target", "note")]
+        rows,
+        columns=[c for c in COLUMNS if c not in ("purpose", "class", "meets_target", "note")],
     )
 
 
@@ -230,9 +237,24 @@ def experiments(
     result: FitResult,
     identifiability: Identifiability | None = None,
     target: float = TARGET,
+    validate: bool | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
-    """The recommended lift test for each weakly identified or prior-dominated channel with a cost.
+    """The recommended lift test for each channel with a cost whose ROI a test should settle or check.
+
+    Two purposes (column ``purpose``):
+
+    * ``"calibrate"``: a weakly identified or prior-dominated channel. The pick is the design
+      that narrows its 90% ROI interval to ``target`` moving the least spend, else the most
+      precise one (``meets_target=False``).
+    * ``"validate"``: a well identified channel whose ROI rests on the model separating it
+      from the baseline: a social channel, or one whose input follows the fitted trend and
+      season (``|corr_baseline| ≥`` :data:`~mmm.analysis.identify.CORR_BASELINE`). A panel can
+      be confidently wrong about such a channel (measured on generated panels: an interval
+      that misses the true ROI of a ramped social channel on a fit rated REVIEW), and only an
+      experiment shows it. The pick is the design whose lift is measured to
+      :data:`VALIDATE_PRECISION` of its expected value (one se) moving the least spend, else
+      the most precise one (``meets_target=False``).
 
     Parameters
     ----------
@@ -240,40 +262,90 @@ def experiments(
     identifiability : Identifiability, optional
         Default: :func:`mmm.analysis.identify.identifiability` of ``result``.
     target : float
-        Wanted precision after the test: 90% ROI half-width over the median ROI.
+        Wanted precision after a calibration test: 90% ROI half-width over the median ROI.
+    validate : bool, optional
+        Recommend validation tests. Default: on regional datasets only, where matched-region
+        designs measure a lift to 10–20% of itself; a national test of the demo brand's social
+        channels measures it only to 29–116% (it would catch only a gross error), so national
+        datasets get them on request.
     **kwargs
         Passed to :func:`candidate_tests` (``changes``, ``durations``, ``draws``, ``noise_factor``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per channel (columns :data:`COLUMNS`), empty when every channel with a
-        cost is well identified.
+        One row per channel (columns :data:`COLUMNS`), calibration tests first; empty when no
+        channel needs either.
     """
     if not target > 0:
         raise ValueError(f"target == {target}; must be > 0 (e.g. 0.3 for ±30%).")
     ident = identifiability if identifiability is not None else _identify(result)
     tab = ident.table
     todo = list(tab.loc[(tab["class"] != WELL) & (tab["metric"] == "roi"), "channel"])
-    if not todo:
+    validate = result.design.n_geos >= 2 if validate is None else validate
+    check = validation_channels(result, ident) if validate else []
+    if not todo and not check:
         return pd.DataFrame(columns=list(COLUMNS))
-    cand = candidate_tests(result, todo, **kwargs)
-    cand["meets_target"] = cand["precision_after"] <= target
+    cand = candidate_tests(result, todo + check, **kwargs)
     cand["cost"] = cand["spend_change"].abs()
+    cand["lift_precision"] = cand["lift_se"] / cand["expected_lift"].abs().clip(lower=1e-300)
     picks = []
     for ch in todo:
-        c = cand[cand["channel"] == ch]
+        c = cand[cand["channel"] == ch].assign(meets_target=lambda c: c["precision_after"] <= target)
         ok = c[c["meets_target"]]
         best = (
             ok.sort_values(["cost", "weeks", "precision_after"]).iloc[0]
             if len(ok)
             else c.sort_values(["precision_after", "cost"]).iloc[0]
         )
-        picks.append(best)
+        picks.append(best.copy())
+        picks[-1]["purpose"] = CALIBRATE
+    for ch in check:
+        c = cand[cand["channel"] == ch].assign(
+            meets_target=lambda c: c["lift_precision"] <= VALIDATE_PRECISION
+        )
+        ok = c[c["meets_target"]]
+        best = (
+            ok.sort_values(["cost", "weeks", "lift_precision"]).iloc[0]
+            if len(ok)
+            else c.sort_values(["lift_precision", "cost"]).iloc[0]
+        )
+        picks.append(best.copy())
+        picks[-1]["purpose"] = VALIDATE
     out = pd.DataFrame(picks).reset_index(drop=True)
+    out["meets_target"] = out["meets_target"].astype(bool)
     out["class"] = [ident.classes[c] for c in out["channel"]]
-    out["note"] = [experiment_note(r, target) for r in out.itertuples()]
+    why = validation_reasons(result, ident)
+    out["note"] = [
+        experiment_note(r, target) if r.purpose == CALIBRATE else validation_note(r, why[r.channel])
+        for r in out.itertuples()
+    ]
     return out[list(COLUMNS)]
+
+
+def validation_channels(result: FitResult, identifiability: Identifiability) -> list[str]:
+    """Well identified channels with a cost whose ROI a validation test should check: social
+    channels, and channels whose input follows the fitted baseline (see :func:`experiments`)."""
+    return list(validation_reasons(result, identifiability))
+
+
+def validation_reasons(result: FitResult, identifiability: Identifiability) -> dict[str, str]:
+    """channel → why its well identified ROI is worth checking (the channels of
+    :func:`validation_channels`, in the identifiability table's order)."""
+    social = {c.name for c in result.dataset.channel_map.channels if c.social}
+    out = {}
+    for row in identifiability.table.to_dict("records"):
+        if row["class"] != WELL or row["metric"] != "roi":
+            continue
+        ch = str(row["channel"])
+        corr = abs(float(row.get("corr_baseline", np.nan)))
+        follows = bool(np.isfinite(corr) and corr >= CORR_BASELINE)
+        if ch in social or follows:
+            parts = ([f"{ch} is a social channel"] if ch in social else []) + (
+                [f"its spend follows the baseline (correlation {corr:.2f})"] if follows else []
+            )
+            out[ch] = " and ".join(parts)
+    return out
 
 
 def _identify(result: FitResult) -> Identifiability:
@@ -571,6 +643,24 @@ def design_label(change: float, weeks: int) -> str:
     if change <= -1:
         return f"go dark for {weeks} {unit}"
     return f"{change:+.0%} spend for {weeks} {unit}"
+
+
+def validation_note(row: Any, why: str) -> str:
+    """One sentence on what a validation test of a well identified channel would show."""
+    caught = 2 * abs(row.lift_se / row.expected_lift) if row.expected_lift else float("inf")
+    head = (
+        f"The data identifies {row.channel}'s ROI (±{row.precision_now:.0%}), but {why}, so the "
+        "estimate rests on the model separating it from the baseline; "
+    )
+    if row.meets_target:
+        return head + (
+            f"this test measures its lift to ±{caught / 2:.0%} and would catch an ROI about "
+            f"{caught:.0%} away from the model's before the plan moves money on it."
+        )
+    return head + (
+        f"the most precise test measures its lift only to ±{caught / 2:.0%}, so it would catch "
+        f"only an ROI more than about {caught:.0%} away from the model's."
+    )
 
 
 def experiment_note(row: Any, target: float) -> str:

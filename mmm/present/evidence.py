@@ -23,6 +23,7 @@ from mmm.analysis.identify import MIN_DRAWS, PRIOR, WELL, Identifiability, ident
 from mmm.decisions.experiments import TARGET
 from mmm.decisions.experiments import experiments as recommend_tests
 from mmm.decisions.optimize.policy import annotate_moves
+from mmm.present import text as T
 
 if TYPE_CHECKING:
     from mmm.analysis.results import FitResult
@@ -110,7 +111,11 @@ class Evidence:
         out["channel"] = out["channel"].astype(str)
         if "class" not in out:
             out["class"] = [self.classes().get(c, "") for c in out["channel"]]
-        out["reason"] = [self._reason(c) for c in out["channel"]]
+        purpose = out["purpose"] if "purpose" in out else pd.Series("", index=out.index)
+        out["reason"] = [
+            T.TESTS_VALIDATE_WHY if p == "validate" else self._reason(c)
+            for c, p in zip(out["channel"], purpose, strict=True)
+        ]
         for col in TEST_COLUMNS:
             if col not in out:
                 out[col] = "" if col in ("design", "note") else np.nan

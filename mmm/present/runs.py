@@ -130,7 +130,23 @@ def fit_and_write(
         say(
             f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
         )
+    checked = _validated_channels(paths.get("experiments"))
+    if checked:
+        say(
+            f"\nvalidation tests recommended (experiments.csv) for {', '.join(checked)}: well "
+            "identified, but their ROI rests on the model separating them from the baseline"
+        )
     return FitRun(result, ident, diag, paths)
+
+
+def _validated_channels(path: Path | None) -> list[str]:
+    """Channels with a validation test in the ``experiments.csv`` at ``path``."""
+    if path is None or not path.exists():
+        return []
+    table = _read_table(path)
+    if "purpose" not in table or table.empty:
+        return []
+    return [str(c) for c in table.loc[table["purpose"] == "validate", "channel"]]
 
 
 def plan_and_write(

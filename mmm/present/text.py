@@ -332,7 +332,14 @@ TESTS_INTRO = (
     "its spend for a few weeks, measure the incremental {kpi}, and feed the result into the "
     "next fit. For each such channel, the test that narrows its 90% ROI interval to about "
     "±{target} of its median while moving the least spend (or, where none gets there, the most "
-    "precise one), with the {kpi} it should measure and the ROI interval expected after it."
+    "precise one), with the {kpi} it should measure and the ROI interval expected after it. "
+    "On a regional dataset, well identified social channels (and channels whose spend follows "
+    "the trend and season) also get a validation test: their ROI rests on the model separating "
+    "them from the baseline, a panel can be confidently wrong about that, and a matched-region "
+    "test that measures the change to about ±10% would show it before the plan moves money."
+)
+TESTS_VALIDATE_WHY = (
+    "Validation: the data identifies it, but the estimate rests on separating it from the baseline"
 )
 TESTS_NONE = (
     "No test is needed: the data pins down the ROI of every channel with a cost "

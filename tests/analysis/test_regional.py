@@ -170,6 +170,26 @@ def test_experiments_offer_a_matched_region_design(run: Any) -> None:
     assert every < some < 0
 
 
+def test_a_panel_gets_validation_tests_for_its_social_channels(run: Any) -> None:
+    """A panel can be confidently wrong about a ramped social channel: experiments.csv checks
+    the well identified ones with a matched-region test where that measures well."""
+    from dataclasses import replace
+
+    from mmm.analysis.identify import WELL, identifiability
+    from mmm.decisions.experiments import experiments
+
+    res = run.result
+    ident = identifiability(res, draws=200)
+    well = replace(ident, table=ident.table.assign(**{"class": WELL}))
+    exp = experiments(res, well, draws=100).set_index("channel")
+    assert {"weibo", "douyin"} <= set(exp.index)
+    assert (exp.purpose == "validate").all()
+    assert exp.loc["weibo", "note"].startswith("The data identifies weibo's ROI")
+    # written by mmm fit on a panel: the file has the column, one row per channel at most
+    written = pd.read_csv(Path(run.paths["experiments"]))
+    assert "purpose" in written.columns and written.channel.is_unique
+
+
 @lru_cache(maxsize=1)
 def _calibrated(out: str) -> tuple[Any, Any, float]:
     """The 3-region fit refitted with a matched-region experiment: Weibo dark in the test
