@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mmm._checks import Check, Checks, Status
+from mmm.analysis.lift_check import lift_test_diagnostic
 from mmm.model.design import Design
 from mmm.model.sample import find_stuck_chains
 from mmm.model.settings import how_to_set
@@ -54,16 +55,18 @@ def convergence_checks(result: FitResult) -> Checks:
 
 
 def diagnose(result: FitResult) -> Checks:
-    """All checks: convergence, prior scale, in-sample fit, predictive coverage, holdout accuracy
-    and autocorrelation of the residuals."""
+    """All checks: convergence, prior scale, in-sample fit, predictive coverage, holdout accuracy,
+    autocorrelation of the residuals and, for a fit with lift tests, whether it reproduces them."""
     conv = result.convergence()  # computed once per result
     fit = result.fitted()
+    lift = lift_test_diagnostic(result)
     return Checks(
         (
             *conv.checks,
             prior_scale_check(result.design),
             *_fit_checks(result, fit),
             *residual_checks(residuals(result, fit)),
+            *((lift,) if lift is not None else ()),
         ),
         title="Model health",
     )

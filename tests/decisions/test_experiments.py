@@ -15,12 +15,14 @@ from _fits import small_brand, small_result
 from mmm.analysis.attribution import effect_totals, iter_params
 from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import PRIOR, WEAK, WELL, Identifiability, identifiability
+from mmm.analysis.lift_check import lift_test_check, lift_test_diagnostic
 from mmm.data.load import from_dataframe
 from mmm.data.synthetic import generate
 from mmm.decisions.experiments import (
     COLUMNS as EXP_COLUMNS,
 )
 from mmm.decisions.experiments import (
+    VALIDATE_PRECISION,
     candidate_tests,
     design_label,
     experiments,
@@ -50,7 +52,7 @@ def _forced(cls: str) -> Identifiability:
 def test_candidate_tests_are_ordered_by_precision_and_noise() -> None:
     cand = candidate_tests(small_result(), ["search"], durations=(4, 8), draws=200)
     assert list(cand.columns) == [
-        c for c in EXP_COLUMNS if c not in ("class", "meets_target", "note")
+        c for c in EXP_COLUMNS if c not in ("purpose", "class", "meets_target", "note")
     ]
     assert len(cand) == 4 * 2
     dark = cand[cand.change == -1].set_index("weeks")
@@ -74,6 +76,7 @@ def test_experiments_recommend_one_test_per_uncertain_paid_channel() -> None:
     exp = experiments(res, _forced(PRIOR), target=0.3, draws=200)
     assert list(exp.columns) == list(EXP_COLUMNS)
     assert list(exp.channel) == ["tv", "search", "weibo", "douyin"]  # not the owned channel
+    assert (exp.purpose == "calibrate").all()
     for _, row in exp.iterrows():
         cands = candidate_tests(res, [row.channel], draws=200)
         if row.meets_target:  # the cheapest design that reaches the target
@@ -85,6 +88,34 @@ def test_experiments_recommend_one_test_per_uncertain_paid_channel() -> None:
     assert loose.meets_target.all() and (loose.weeks == 4).all()
     assert loose.note.str.startswith("Expected to narrow").all()
     assert exp.note.str.len().gt(20).all()
+
+
+def test_validation_tests_for_well_identified_social_channels_on_request() -> None:
+    res = small_result()
+    # a national dataset gets none by default: a national test measures too coarsely
+    assert experiments(res, _forced(WELL)).empty
+    exp = experiments(res, _forced(WELL), validate=True, draws=200)
+    assert list(exp.columns) == list(EXP_COLUMNS)
+    ident = _forced(WELL)
+    follows = set(ident.table.loc[ident.table.corr_baseline.abs() >= 0.7, "channel"])
+    assert set(exp.channel) == {"weibo", "douyin"} | (follows - {"wechat_posts"})
+    assert (exp.purpose == "validate").all() and (exp["class"] == WELL).all()
+    for _, row in exp.iterrows():
+        cands = candidate_tests(res, [row.channel], draws=200)
+        rel = cands.lift_se / cands.expected_lift.abs()
+        if row.meets_target:  # the cheapest design that measures the lift to VALIDATE_PRECISION
+            assert abs(row.spend_change) == pytest.approx(cands[rel <= VALIDATE_PRECISION].spend_change.abs().min())
+        else:  # else the one that measures it most precisely
+            assert row.lift_se / abs(row.expected_lift) == pytest.approx(rel.min())
+        assert row.note.startswith(f"The data identifies {row.channel}'s ROI")
+    assert "weibo is a social channel" in exp.set_index("channel").loc["weibo", "note"]
+    # uncertain channels come first, as calibration tests; a channel is never both
+    mixed = _forced(WELL)
+    table = mixed.table.copy()
+    table.loc[table.channel == "weibo", "class"] = PRIOR
+    both = experiments(res, replace(mixed, table=table), validate=True, draws=200)
+    assert both.iloc[0].channel == "weibo" and both.iloc[0].purpose == "calibrate"
+    assert both.channel.is_unique and "douyin" in set(both.channel)
 
 
 def test_experiment_inputs_are_checked() -> None:
@@ -270,3 +301,16 @@ def test_a_lift_test_on_a_social_channel_samples_and_narrows_its_interval() -> N
         [window_change(after, p, j, mask, -1.0)[:, 60:].sum(axis=1) for p in iter_params(after)]
     )
     assert abs(implied.mean() - truth) < 2 * test.se, (implied.mean(), truth)
+    # the same counterfactual, through the check a user runs: the fit reproduces its test
+    check = lift_test_check(after)
+    assert check.loc[0, "model_mean"] == pytest.approx(implied.mean(), rel=1e-9)
+    assert bool(check.loc[0, "agrees"])
+    diag = after.diagnostics()["lift_tests"]
+    assert diag.status == "PASS" and "reproduces its 1 lift test" in diag.message
+    # a test three times the true lift, measured tightly, is flagged against the first fit,
+    # with both numbers in the message
+    wrong = LiftTest("weibo", start, end, 3 * truth, 0.05 * abs(truth), change=-1.0)
+    off = lift_test_check(before, [wrong])
+    assert not off.loc[0, "agrees"] and off.loc[0, "z"] < -2
+    assert off.loc[0, "model_lower"] > 3 * truth  # the model implies a smaller loss
+    assert lift_test_diagnostic(before) is None  # fitted without tests: nothing to reproduce
