@@ -12,7 +12,8 @@ For each brand seed:
    flighted with a large effect, search always on, weibo a second social source.
 2. Fit; classify each channel (:func:`mmm.analysis.identify.identifiability`).
 3. Recommend a lift test for each weakly identified or prior-dominated paid channel
-   (:func:`mmm.decisions.experiments.experiments`: ``experiments.csv``).
+   (:func:`mmm.decisions.experiments.experiments`: ``experiments.csv``), and on a panel a
+   validation test for each well identified social channel (``purpose = "validate"``).
 4. Run each recommended test on the generator's truth, inside the data window (the last year's
    weeks of typical spend), and measure it (:func:`mmm.decisions.experiments.simulate_recommended_tests`):
    truth + N(0, lift_se) noise with the recommended national standard error, and again with a
@@ -40,6 +41,7 @@ import pandas as pd
 from mmm.analysis.attribution import effect_totals
 from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import identifiability
+from mmm.analysis.lift_check import lift_test_check
 from mmm.data.load import from_dataframe
 from mmm.data.regions import generate_panel
 from mmm.data.synthetic import generate
@@ -162,7 +164,7 @@ def main() -> None:
             .round(2)
             .to_string(index=False)
         )
-        show = ["channel", "design", "scope", "spend_change", "expected_lift", "lift_se", "roi_interval_now",
+        show = ["channel", "purpose", "design", "scope", "spend_change", "expected_lift", "lift_se", "roi_interval_now",
                 "roi_interval_after", "meets_target"]  # fmt: skip
         print(exp[show].round(0).to_string(index=False))
         tested = list(exp["channel"])
@@ -182,18 +184,23 @@ def main() -> None:
                 r1 = fit(ds, spec.replace(lift_tests=tests))
                 cmp = compare(r0, r1, truth, tested)
                 print(f"--- {label}, outcome {k}: refit {r1.convergence().status}")
-                for t in tests:
+                before, after = lift_test_check(r0, tests), lift_test_check(r1)
+                for t, b0, b1 in zip(tests, before.itertuples(), after.itertuples(), strict=True):
                     print(
-                        f"  {t.channel}: {t.window} change {t.change:+.0%} lift {t.lift:,.0f} ± {t.se:,.0f}"
+                        f"  {t.channel}: {t.window} change {t.change:+.0%} lift {t.lift:,.0f} ± {t.se:,.0f}; "
+                        f"first fit implied {b0.model_mean:,.0f} (z {b0.z:+.1f}), refit {b1.model_mean:,.0f} (z {b1.z:+.1f})"
                     )
                 print(cmp.round(3).to_string(index=False), flush=True)
-                summary.append(cmp.assign(seed=seed, outcome=k, precision=label))
+                purpose = dict(zip(exp["channel"], exp["purpose"], strict=True))
+                summary.append(
+                    cmp.assign(seed=seed, outcome=k, precision=label, purpose=cmp["channel"].map(purpose))
+                )
     if not summary:
         print(f"\nNo brand needed a test (total {time.perf_counter() - t0:.0f}s)")
         return
     allr = pd.concat(summary, ignore_index=True)
     print("\nCalibrated channels, all seeds and outcomes:")
-    cols = ["precision", "seed", "outcome", "channel", "true_roi", "before_mean", "before_interval",
+    cols = ["precision", "seed", "outcome", "channel", "purpose", "true_roi", "before_mean", "before_interval",
             "after_mean", "after_interval", "before_rel_error", "after_rel_error", "after_covers"]  # fmt: skip
     print(allr[cols].round(3).to_string(index=False))
     for precision, g in allr.groupby("precision", sort=False):
