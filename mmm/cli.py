@@ -33,6 +33,8 @@ from mmm.exceptions import MMMError
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_ERROR = 2
+#: the reader of stdout went away (``mmm fit … | head``): 128 + SIGPIPE, as a shell reports it
+EXIT_BROKEN_PIPE = 141
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
@@ -726,9 +728,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _progress.quiet(bool(getattr(args, "quiet", False))):
             return int(func(args))
+    except BrokenPipeError:  # `mmm fit … | head`: stop quietly, as Unix tools do
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
     except (MMMError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at the null device: what is still buffered for a closed pipe is dropped
+    instead of failing again when Python flushes it at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _one_line(msg: object) -> str:

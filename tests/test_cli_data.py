@@ -182,3 +182,20 @@ def test_single_model_commands_run_without_the_cyclic_gc_and_batch_commands_keep
         for cmd in ("fit", "demo", "fit-many", "cv")
     ]
     assert seen == ["fit False 0", "demo False 0", "fit-many True 0", "cv True 0"]
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly(weekly_df, write_csv, issue_toml, capsys, monkeypatch):
+    """`mmm validate … | head`: the reader went away; no "error: Broken pipe", status 141."""
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    path = write_csv(weekly_df)
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["validate", str(path), "--config", str(issue_toml)]) == 141
+    monkeypatch.undo()
+    assert capsys.readouterr().err == ""
