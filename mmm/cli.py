@@ -1,5 +1,5 @@
 """The ``mmm`` command line: ``demo``, ``init``, ``validate``, ``fit``, ``optimize``, ``report``,
-``export``, ``cv``, ``fit-many``, ``benchmark recovery``, ``cache``.
+``export``, ``check-tests``, ``cv``, ``fit-many``, ``benchmark recovery``, ``cache``.
 
 The CLI has no logic of its own: each command parses its arguments, calls library
 functions and prints their results. Errors raised on purpose by mmm
@@ -419,6 +419,40 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- export
+def _add_check_tests(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "check-tests",
+        help="compare finished lift tests with what a fitted run implies for them",
+        description="For each lift test in FILE (the CSV or TOML that --lift-tests reads), the "
+        "KPI change RUN's model implies for that spend change beside the measured one: did the "
+        "model predict the test (a run fitted without it), or does the fit reproduce it (a run "
+        "fitted with it)? Exit status 1 when a test and the model are 2 or more standard errors "
+        "apart.",
+    )
+    p.add_argument("run", metavar="RUN", help="run directory written by `mmm fit`")
+    p.add_argument(
+        "--lift-tests", required=True, metavar="FILE",
+        help="finished tests: CSV channel,start,end,change (or spend_change),lift,se[,geo] or TOML",
+    )  # fmt: skip
+    p.add_argument("--csv", metavar="FILE.csv", help="also write the comparison to this CSV")
+    p.set_defaults(func=_cmd_check_tests)
+
+
+def _cmd_check_tests(args: argparse.Namespace) -> int:
+    from mmm.analysis.lift_check import lift_test_check
+    from mmm.analysis.results import FitResult
+    from mmm.model.spec import read_lift_tests
+    from mmm.present.runs import lift_check_text
+
+    result = FitResult.load(args.run)
+    table = lift_test_check(result, read_lift_tests(args.lift_tests))
+    print(lift_check_text(table, result.dataset.channel_map))
+    if args.csv:
+        table.to_csv(args.csv, index=False, encoding="utf-8-sig")
+        print(f"wrote {args.csv}")
+    return EXIT_OK if table["agrees"].all() else EXIT_SOME_FAILED
+
+
 def _add_export(sub: Subparsers) -> None:
     p = sub.add_parser(
         "export",
@@ -676,6 +710,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_optimize,
     _add_report,
     _add_export,
+    _add_check_tests,
     _add_cv,
     _add_demo,
     _add_fit_many,

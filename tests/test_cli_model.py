@@ -45,6 +45,35 @@ def test_fit_writes_result_and_contract_tables(
     assert (run_dir / "experiments.csv").exists()
 
 
+def test_check_tests_compares_finished_tests_with_the_run(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finished test the model predicts agrees; one 5x larger and measured tightly does not
+    (exit 1, named); a test outside the data is a named error (exit 2)."""
+    from mmm.decisions.experiments import true_lift
+
+    dates = sorted(pd.read_csv(run_dir / "contributions.csv")["date"].unique())
+    start, end = dates[60], dates[71]
+    truth = true_lift(small_brand(), "weibo", start, end, change=-1.0)
+    tests = tmp_path / "tests.csv"
+    rows = [f"weibo,{start},{end},-1.0,{truth:.0f},{0.3 * abs(truth):.0f}",
+            f"weibo,{start},{end},-1.0,{5 * truth:.0f},{0.05 * abs(truth):.0f}"]  # fmt: skip
+    tests.write_text("channel,start,end,change,lift,se\n" + "\n".join(rows) + "\n")
+    out_csv = tmp_path / "check.csv"
+    code = main(["check-tests", str(run_dir), "--lift-tests", str(tests), "--csv", str(out_csv)])
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = [line for line in out.splitlines() if "weibo" in line]
+    assert lines[0].startswith("agrees") and lines[1].startswith("DISAGREES"), out
+    assert "the model implies" in lines[1] and "standard errors apart" in lines[1]
+    table = pd.read_csv(out_csv)
+    assert table.agrees.tolist() == [True, False] and table.z.iloc[1] < -2
+    late = tmp_path / "late.csv"
+    late.write_text("channel,start,end,change,lift,se\nweibo,2031-01-06,2031-02-03,-1.0,-1e6,1e5\n")
+    assert main(["check-tests", str(run_dir), "--lift-tests", str(late)]) == 2
+    assert "weibo" in capsys.readouterr().err
+
+
 def test_tiny_fit_is_reported_loudly_not_as_fine(run_dir: Path) -> None:
     # 2 chains x 60 draws cannot reach the ESS bar: the run must say so, not pass quietly
     diag = json.loads((run_dir / "diagnostics.json").read_text())

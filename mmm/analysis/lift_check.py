@@ -17,7 +17,7 @@ fit's own lift tests into a PASS / REVIEW line of its diagnostics.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -119,13 +119,6 @@ def lift_test_diagnostic(result: FitResult) -> Check | None:
     if not result.spec.lift_tests or result.is_approximate:
         return None
     table = lift_test_check(result)
-    cmap = result.dataset.channel_map
-
-    def amount(v: float, signed: bool = True) -> str:
-        if cmap.kpi_type == "revenue":
-            return money(v, cmap.currency, signed=signed)
-        return ("+" if signed and v > 0 else "") + number(v)
-
     values = {"max_abs_z": float(table["z"].abs().max())}
     off = table[~table["agrees"]]
     if off.empty:
@@ -138,13 +131,7 @@ def lift_test_diagnostic(result: FitResult) -> Check | None:
             "",
             values,
         )
-    lines = [
-        f"{r.channel} ({r.window}{'' if r.regions == 'all' else ', in ' + r.regions.replace(';', ', ')}): "
-        f"measured {amount(r.measured)} ± {amount(r.se, False)}, the model implies "
-        f"{amount(r.model_mean)} (90% {amount(r.model_lower)} to {amount(r.model_upper)}), "
-        f"{abs(r.z):.1f} standard errors apart"
-        for r in off.itertuples()
-    ]
+    lines = [describe(r, result.dataset.channel_map) for r in off.itertuples()]
     return Check(
         "lift_tests",
         "REVIEW",
@@ -154,4 +141,21 @@ def lift_test_diagnostic(result: FitResult) -> Check | None:
         + "\n  ".join(lines),
         DISAGREE_REC,
         values,
+    )
+
+
+def describe(row: Any, channel_map: Any) -> str:
+    """One row of :func:`lift_test_check` in words: the test, both numbers and the gap."""
+
+    def amount(v: float, signed: bool = True) -> str:
+        if channel_map.kpi_type == "revenue":
+            return money(v, channel_map.currency, signed=signed)
+        return ("+" if signed and v > 0 else "") + number(v)
+
+    where = "" if row.regions == "all" else f", in {row.regions.replace(';', ', ')}"
+    return (
+        f"{row.channel} ({row.window}{where}): measured {amount(row.measured)} ± "
+        f"{amount(row.se, False)}, the model implies {amount(row.model_mean)} (90% "
+        f"{amount(row.model_lower)} to {amount(row.model_upper)}), {abs(row.z):.1f} standard "
+        "errors apart"
     )

@@ -45,6 +45,7 @@ from mmm.analysis.fit import MediaMixModel
 from mmm.analysis.identify import COLUMNS as IDENT_COLUMNS
 from mmm.analysis.identify import EVIDENCE, MIN_DRAWS, Identifiability, identifiability
 from mmm.analysis.identify import GEO_COLUMNS as IDENT_GEO_COLUMNS
+from mmm.analysis.lift_check import describe
 from mmm.analysis.results import FitResult, jsonable
 from mmm.data.dataset import MMMDataset
 from mmm.decisions.experiments import experiments
@@ -353,3 +354,20 @@ class StageTimer:
             out = fn()
         self.times[name] = time.perf_counter() - t0
         return out
+
+
+def lift_check_text(table: pd.DataFrame, channel_map: Any) -> str:
+    """:func:`mmm.analysis.lift_check.lift_test_check`'s table in words, one test per line."""
+    if table.empty:
+        return "no lift tests to check"
+    lines = [
+        f"{'agrees' if r.agrees else 'DISAGREES':9s}  {describe(r, channel_map)}"
+        for r in table.itertuples()
+    ]
+    if not table["agrees"].all():
+        lines.append(
+            "\nWhere a test and the model disagree, check the test first (window, spend change, "
+            "regions, standard error); if it stands, refit with it (mmm fit … --lift-tests) and "
+            "weigh its number over the model's for that channel."
+        )
+    return "\n".join(lines)
