@@ -418,7 +418,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------- export
+# ---------------------------------------------------------------------- check-tests
 def _add_check_tests(sub: Subparsers) -> None:
     p = sub.add_parser(
         "check-tests",
@@ -453,6 +453,7 @@ def _cmd_check_tests(args: argparse.Namespace) -> int:
     return EXIT_OK if table["agrees"].all() else EXIT_SOME_FAILED
 
 
+# ---------------------------------------------------------------------- export
 def _add_export(sub: Subparsers) -> None:
     p = sub.add_parser(
         "export",

@@ -289,30 +289,12 @@ def experiments(
     cand = candidate_tests(result, todo + check, **kwargs)
     cand["cost"] = cand["spend_change"].abs()
     cand["lift_precision"] = cand["lift_se"] / cand["expected_lift"].abs().clip(lower=1e-300)
-    picks = []
-    for ch in todo:
-        c = cand[cand["channel"] == ch].assign(meets_target=lambda c: c["precision_after"] <= target)
-        ok = c[c["meets_target"]]
-        best = (
-            ok.sort_values(["cost", "weeks", "precision_after"]).iloc[0]
-            if len(ok)
-            else c.sort_values(["precision_after", "cost"]).iloc[0]
-        )
-        picks.append(best.copy())
-        picks[-1]["purpose"] = CALIBRATE
-    for ch in check:
-        c = cand[cand["channel"] == ch].assign(
-            meets_target=lambda c: c["lift_precision"] <= VALIDATE_PRECISION
-        )
-        ok = c[c["meets_target"]]
-        best = (
-            ok.sort_values(["cost", "weeks", "lift_precision"]).iloc[0]
-            if len(ok)
-            else c.sort_values(["lift_precision", "cost"]).iloc[0]
-        )
-        picks.append(best.copy())
-        picks[-1]["purpose"] = VALIDATE
-    out = pd.DataFrame(picks).reset_index(drop=True)
+    aims = [(ch, CALIBRATE, "precision_after", target) for ch in todo] + [
+        (ch, VALIDATE, "lift_precision", VALIDATE_PRECISION) for ch in check
+    ]
+    picks = [_pick(cand[cand["channel"] == ch], by, aim).assign(purpose=purpose)
+             for ch, purpose, by, aim in aims]  # fmt: skip
+    out = pd.concat(picks, ignore_index=True)
     out["meets_target"] = out["meets_target"].astype(bool)
     out["class"] = [ident.classes[c] for c in out["channel"]]
     why = validation_reasons(result, ident)
@@ -321,6 +303,16 @@ def experiments(
         for r in out.itertuples()
     ]
     return out[list(COLUMNS)]
+
+
+def _pick(cand: pd.DataFrame, by: str, aim: float) -> pd.DataFrame:
+    """The one design (a one-row frame) of a channel's candidates that reaches ``by <= aim``
+    moving the least spend (then the shortest), else the one with the smallest ``by``."""
+    cand = cand.assign(meets_target=cand[by] <= aim)
+    ok = cand[cand["meets_target"]]
+    if len(ok):
+        return ok.sort_values(["cost", "weeks", by]).head(1)
+    return cand.sort_values([by, "cost"]).head(1)
 
 
 def validation_channels(result: FitResult, identifiability: Identifiability) -> list[str]:
