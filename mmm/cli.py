@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from mmm import __version__
+from mmm._exit import exit_now, stdout_to_devnull
 from mmm.exceptions import MMMError
 
 EXIT_OK = 0
@@ -765,23 +765,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _progress.quiet(bool(getattr(args, "quiet", False))):
             return int(func(args))
     except BrokenPipeError:  # `mmm fit … | head`: stop quietly, as Unix tools do
-        _stdout_to_devnull()
+        stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except (MMMError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _stdout_to_devnull() -> None:
-    """Point stdout at the null device: what is still buffered for a closed pipe is dropped
-    instead of failing again when Python flushes it at exit."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 def _one_line(msg: object) -> str:
@@ -802,32 +790,6 @@ def console() -> NoReturn:
     if sys.argv[1:2] and sys.argv[1] in WITHOUT_GC:
         gc.disable()
     exit_now(main())
-
-
-def exit_now(code: int) -> NoReturn:
-    """End this process with ``code`` without CPython's teardown of every imported module.
-
-    After a fit that teardown (PyMC, PyTensor, SciPy, numba, pandas, … freed object by object)
-    takes 0.6–0.7 s on a 2-core machine, a seventh of fitting new data. The command has
-    written and closed its files by now; the exit handlers libraries registered (closing a
-    Dask cluster, joining worker processes, releasing file locks, logging) run first, as
-    at a normal exit, and the standard streams are flushed. While another non-daemon thread
-    is still running the process exits normally (which waits for it).
-    """
-    import atexit
-    import contextlib
-    import threading
-
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    if any(t.is_alive() and not t.daemon for t in others):
-        sys.exit(code)
-    try:
-        atexit._run_exitfuncs()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream
-                stream.flush()
-        os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
