@@ -17,9 +17,7 @@ FAST = ["--chains", "2", "--draws", "60", "--tune", "60", "--quiet", "--holdout"
 
 @pytest.fixture(scope="module")
 def brand_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("brand")
-    paths = small_brand().to_files(d, "brand")
-    return paths["data"], paths["channel_map"]
+    return small_brand_files(tmp_path_factory.mktemp("brand"))
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +66,22 @@ def test_check_tests_compares_finished_tests_with_the_run(
     assert "the model implies" in lines[1] and "standard errors apart" in lines[1]
     table = pd.read_csv(out_csv)
     assert table.agrees.tolist() == [True, False] and table.z.iloc[1] < -2
+    # refitted with the agreeing test, `mmm fit` says whether the fit reproduces it
+    tests.write_text("channel,start,end,change,lift,se\n" + rows[0] + "\n")
+    data, cmap = small_brand_files(tmp_path)
+    refit = tmp_path / "refit"
+    args = ["fit", str(data), "--config", str(cmap), "--out", str(refit), *FAST]
+    assert main([*args, "--lift-tests", str(tests)]) == 0
+    assert "lift tests: PASS: The fit reproduces its 1 lift test" in capsys.readouterr().out
     late = tmp_path / "late.csv"
     late.write_text("channel,start,end,change,lift,se\nweibo,2031-01-06,2031-02-03,-1.0,-1e6,1e5\n")
     assert main(["check-tests", str(run_dir), "--lift-tests", str(late)]) == 2
     assert "weibo" in capsys.readouterr().err
+
+
+def small_brand_files(d: Path) -> tuple[Path, Path]:
+    paths = small_brand().to_files(d, "brand")
+    return paths["data"], paths["channel_map"]
 
 
 def test_tiny_fit_is_reported_loudly_not_as_fine(run_dir: Path) -> None:

@@ -131,6 +131,9 @@ def fit_and_write(
         say(
             f"\nchannels the data cannot pin down (see identifiability.csv, experiments.csv):\n{ident}"
         )
+    for check in diag:  # a refit with lift tests: does it reproduce them?
+        if check.name == "lift_tests":
+            say(f"\nlift tests: {check.status}: {check.message}")
     checked = _validated_channels(paths.get("experiments"))
     if checked:
         say(
