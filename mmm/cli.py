@@ -442,13 +442,13 @@ def _cmd_check_tests(args: argparse.Namespace) -> int:
     from mmm.analysis.lift_check import lift_test_check
     from mmm.analysis.results import FitResult
     from mmm.model.spec import read_lift_tests
-    from mmm.present.runs import lift_check_text
+    from mmm.present.runs import CSV_ENCODING, lift_check_text
 
     result = FitResult.load(args.run)
     table = lift_test_check(result, read_lift_tests(args.lift_tests))
     print(lift_check_text(table, result.dataset.channel_map))
     if args.csv:
-        table.to_csv(args.csv, index=False, encoding="utf-8-sig")
+        table.to_csv(args.csv, index=False, encoding=CSV_ENCODING)
         print(f"wrote {args.csv}")
     return EXIT_OK if table["agrees"].all() else EXIT_SOME_FAILED
 

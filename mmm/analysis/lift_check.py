@@ -57,8 +57,6 @@ def implied_lift(result: FitResult, test: LiftTest) -> np.ndarray:
     window in those regions, direct and through earned media.
     """
     design = result.design
-    j = design.index(test.channel)
-    cells = cells_of(design, test)
     if test.kind == "counterfactual":
         delta = input_change(design, test)
         since = np.arange(design.n_periods) >= first_period(design, test)
@@ -68,7 +66,8 @@ def implied_lift(result: FitResult, test: LiftTest) -> np.ndarray:
             eff = change_effect(np, design, p, test.channel, delta)  # (S, T, G) scaled
             out.append((eff * scale * since[:, None]).sum(axis=(1, 2)))
         return np.concatenate(out)
-    mask = lift_window(design, test)[:, None] & cells[None, :]  # (T, G)
+    j = design.index(test.channel)
+    mask = lift_window(design, test)[:, None] & cells_of(design, test)[None, :]  # (T, G)
     return np.concatenate(
         [
             ((eff.direct[..., j] + eff.via_earned[..., j]) * mask).sum(axis=(1, 2))

@@ -285,7 +285,8 @@ def experiments(
     tab = ident.table
     todo = list(tab.loc[(tab["class"] != WELL) & (tab["metric"] == "roi"), "channel"])
     validate = result.design.n_geos >= 2 if validate is None else validate
-    check = validation_channels(result, ident) if validate else []
+    why = validation_reasons(result, ident) if validate else {}
+    check = list(why)
     if not todo and not check:
         return pd.DataFrame(columns=list(COLUMNS))
     cand = candidate_tests(result, todo + check, **kwargs)
@@ -299,7 +300,6 @@ def experiments(
     out = pd.concat(picks, ignore_index=True)
     out["meets_target"] = out["meets_target"].astype(bool)
     out["class"] = [ident.classes[c] for c in out["channel"]]
-    why = validation_reasons(result, ident)
     out["note"] = [
         experiment_note(r, target) if r.purpose == CALIBRATE else validation_note(r, why[r.channel])
         for r in out.itertuples()
@@ -317,15 +317,10 @@ def _pick(cand: pd.DataFrame, by: str, aim: float) -> pd.DataFrame:
     return cand.sort_values([by, "cost"]).head(1)
 
 
-def validation_channels(result: FitResult, identifiability: Identifiability) -> list[str]:
-    """Well identified channels with a cost whose ROI a validation test should check: social
-    channels, and channels whose input follows the fitted baseline (see :func:`experiments`)."""
-    return list(validation_reasons(result, identifiability))
-
-
 def validation_reasons(result: FitResult, identifiability: Identifiability) -> dict[str, str]:
-    """channel → why its well identified ROI is worth checking (the channels of
-    :func:`validation_channels`, in the identifiability table's order)."""
+    """Well identified channels with a cost whose ROI a validation test should check (social
+    channels, and channels whose input follows the fitted baseline; see :func:`experiments`),
+    each with why, in the identifiability table's order."""
     social = {c.name for c in result.dataset.channel_map.channels if c.social}
     out = {}
     for row in identifiability.table.to_dict("records"):
@@ -641,19 +636,19 @@ def design_label(change: float, weeks: int) -> str:
 
 def validation_note(row: Any, why: str) -> str:
     """One sentence on what a validation test of a well identified channel would show."""
-    caught = 2 * abs(row.lift_se / row.expected_lift) if row.expected_lift else float("inf")
+    prec = row.lift_precision  # lift se over the expected lift; an ROI 2 se away shows
     head = (
         f"The data identifies {row.channel}'s ROI (±{row.precision_now:.0%}), but {why}, so the "
         "estimate rests on the model separating it from the baseline; "
     )
     if row.meets_target:
         return head + (
-            f"this test measures its lift to ±{caught / 2:.0%} and would catch an ROI about "
-            f"{caught:.0%} away from the model's before the plan moves money on it."
+            f"this test measures its lift to ±{prec:.0%} and would catch an ROI about "
+            f"{2 * prec:.0%} away from the model's before the plan moves money on it."
         )
     return head + (
-        f"the most precise test measures its lift only to ±{caught / 2:.0%}, so it would catch "
-        f"only an ROI more than about {caught:.0%} away from the model's."
+        f"the most precise test measures its lift only to ±{prec:.0%}, so it would catch "
+        f"only an ROI more than about {2 * prec:.0%} away from the model's."
     )
 
 
