@@ -54,10 +54,11 @@ class MediaMixModel:
         self.spec = spec
 
     def spec_for(self, dataset: MMMDataset) -> ModelSpec:
-        """The spec ``fit`` uses on ``dataset`` (see the class docstring)."""
+        """The spec ``fit`` uses on ``dataset`` (see the class docstring), with the defaults that
+        depend on the data filled in (:meth:`ModelSpec.resolved`: tuning steps of a panel)."""
         cmap = dataset.channel_map
         if self.spec is None:
-            return ModelSpec.from_channel_map(cmap)
+            return ModelSpec.from_channel_map(cmap).resolved(dataset.is_panel)
         differ = {k: v for k, v in cmap.model.items() if getattr(self.spec, k) != v}
         if differ:
             listed = ", ".join(
@@ -69,7 +70,7 @@ class MediaMixModel:
                 ConfigWarning,
                 stacklevel=3,
             )
-        return self.spec
+        return self.spec.resolved(dataset.is_panel)
 
     def build(self, dataset: MMMDataset) -> pm.Model:
         """The PyMC model for ``dataset`` (for inspection; ``fit`` builds its own)."""
@@ -105,7 +106,7 @@ class MediaMixModel:
             )
         else:
             posterior, stats, timing = sample_posterior(
-                model, keep, spec, key=(design.structure(), tuple(keep))
+                model, keep, spec, key=(design.structure(), tuple(keep)), panel=design.is_panel
             )
             info.update(timing)
         info["fit_s"] = time.perf_counter() - t0

@@ -73,8 +73,8 @@ SCENARIO_KEYS = {
 SOURCE_KEYS = ("data", "config", "query")
 ALLOWED = (*SOURCE_KEYS, *SPEC_KEYS, "lift_tests", *SCENARIO_KEYS, "report")
 #: `mmm fit`'s defaults, so that a job equals `mmm fit` with the same options (as there,
-#: ``tune`` stays 500 when only ``draws`` is set)
-FIT_DEFAULTS: dict[str, Any] = {"chains": 4, "draws": 1000, "tune": 500, "seed": 0, "holdout": 8}
+#: ``tune`` is ModelSpec's default when only ``draws`` is set: 500, 1000 for a regional panel)
+FIT_DEFAULTS: dict[str, Any] = {"chains": 4, "draws": 1000, "seed": 0, "holdout": 8}
 VARIANT_SEP = "__"
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]|^\.|^$")
 

@@ -18,6 +18,13 @@ from mmm.exceptions import ConfigError
 from mmm.model.compile import chain_starts, compile_for_nutpie, import_nutpie, initial_centre
 from mmm.model.spec import ModelSpec
 
+#: nutpie's mass-matrix adaptation of a national model and of a regional panel. Low rank learns
+#: the posterior's correlations: ~2x fewer leapfrog steps on national models. On panels (500–
+#: 1,000 parameters) it saved no steps (~31 per draw either way) and cost ~2.5x the time per
+#: draw, and on the bundled 20-province brand 3 of 24 chains ended their tuning diverging on
+#: every draw; with the diagonal one 0 of 12 (benchmarks/README.md, "Mass matrix on panels").
+ADAPTATION = {"national": "low_rank", "panel": "diag"}
+
 #: share of divergent draws at which a chain counts as stuck
 STUCK_SHARE = 0.5
 
@@ -76,7 +83,7 @@ def shared_inputs(model: Any) -> list[Any]:
 
 
 def sample_posterior(
-    model: Any, keep: list[str], spec: ModelSpec, key: Any = None
+    model: Any, keep: list[str], spec: ModelSpec, key: Any = None, panel: bool = False
 ) -> tuple[Any, Any, dict[str, Any]]:
     """Sample ``model`` with ``spec``'s sampler; returns (posterior, sample stats, timings).
 
@@ -84,6 +91,8 @@ def sample_posterior(
     With nutpie the timings are ``import_s`` (importing nutpie and ArviZ), ``compile_s`` (the
     compiled model built or loaded: :func:`compile_model`) and ``sample_s``.
     """
+    if spec.tune is None:
+        raise ValueError("sample_posterior needs a resolved spec: ModelSpec.resolved(panel)")
     timing: dict[str, Any] = {}
     cores = max(1, min(spec.chains, spec.cores or usable_cores()))
     t0 = time.perf_counter()
@@ -108,7 +117,7 @@ def sample_posterior(
                 progress_bar=spec.progress,
                 save_warmup=False,
                 target_accept=spec.target_accept,
-                adaptation="low_rank",  # learns the posterior's correlations: ~2x fewer leapfrog steps here
+                adaptation=ADAPTATION["panel" if panel else "national"],
             )
             return trace["posterior"].to_dataset(), trace["sample_stats"].to_dataset()
 

@@ -16,7 +16,15 @@ from typing import Any
 from mmm.data.config import MODEL_KEYS, ChannelMap
 from mmm.exceptions import ConfigError
 from mmm.model.design import DEFAULT_MAX_LAG
-from mmm.model.spec import LIKELIHOODS, METHODS, SAMPLERS, TRENDS, ModelSpec
+from mmm.model.spec import (
+    LIKELIHOODS,
+    METHODS,
+    SAMPLERS,
+    TRENDS,
+    TUNE_NATIONAL,
+    TUNE_PANEL,
+    ModelSpec,
+)
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
 
 #: ModelSpec field (= ``[model]`` key) → ``mmm fit`` flag
@@ -51,6 +59,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "method": METHODS,
 }
 _PER_FREQUENCY = "per frequency: " + ", ".join(f"{k} {v}" for k, v in DEFAULT_MAX_LAG.items())
+#: what a setting whose default is None means
+NONE_MEANS = {
+    "max_lag": _PER_FREQUENCY,
+    "tune": f"{TUNE_NATIONAL}, {TUNE_PANEL} for a regional panel",
+}
 #: where a setting's value came from, as :func:`resolve` reports it
 DEFAULT, MAP, FLAG = "default", "channel map [model]", "command line"
 
@@ -68,7 +81,7 @@ def kind(name: str) -> str:
 def help_text(name: str) -> str:
     """What setting ``name`` does, with its default."""
     value = default(name)
-    shown = _PER_FREQUENCY if value is None else _cli(value)
+    shown = NONE_MEANS[name] if value is None else _cli(value)
     return f"{MODEL_KEYS[name][1]} (default {shown}; [model] key {name})"
 
 
@@ -114,7 +127,7 @@ def spec_text(spec: ModelSpec, sources: Mapping[str, str] | None = None) -> str:
     rows = []
     for name in FLAGS:
         value = getattr(spec, name)
-        key = f"{name} = {_toml(value)}" if value is not None else f"# {name}: {_PER_FREQUENCY}"
+        key = f"{name} = {_toml(value)}" if value is not None else f"# {name}: {NONE_MEANS[name]}"
         rows.append((key, f"# {sources.get(name, DEFAULT)}; {FLAGS[name]}"))
     width = max(len(k) for k, _ in rows)
     lines = ["[model]", *(f"{k.ljust(width)}  {note}" for k, note in rows)]

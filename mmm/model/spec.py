@@ -28,6 +28,14 @@ LIKELIHOODS = ("lognormal", "normal")
 
 __all__ = ["LiftTest", "ModelSpec", "read_lift_tests"]
 
+#: tuning steps per chain when ``ModelSpec.tune`` is None: a national model ...
+TUNE_NATIONAL = 500
+#: ... and a regional panel. Panels sample with a diagonal mass matrix
+#: (:data:`mmm.model.sample.ADAPTATION`), which is cheap enough to tune twice as long: on
+#: generated 8-region panels 1000 steps gave the bulk ESS and R-hat 500 steps of the low-rank
+#: adaptation gave, in ~0.6x the sampling time (benchmarks/README.md, "Mass matrix on panels")
+TUNE_PANEL = 1000
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -40,7 +48,9 @@ class ModelSpec:
     about ±35% of the national one).
     ``cores`` is how many CPU cores the fit's chains may run on at once (None: every core this
     process may use, see :func:`mmm.model.sample.usable_cores`); a batch of fits on one
-    machine gives each fit its share.
+    machine gives each fit its share. ``tune`` (tuning steps per chain) None means
+    :data:`TUNE_NATIONAL` (500) for a national dataset and :data:`TUNE_PANEL` (1000) for a
+    regional panel (:meth:`resolved`; a fit's result keeps the number it used).
 
     Examples
     --------
@@ -70,7 +80,7 @@ class ModelSpec:
     method: str = "mcmc"
     chains: int = 4
     draws: int = 1000
-    tune: int = 500
+    tune: int | None = None
     seed: int = 0
     target_accept: float = 0.9
     progress: bool = True
@@ -106,7 +116,11 @@ class ModelSpec:
                 f"cores == {self.cores}, must be >= 1 (or None: every usable core).",
             ),
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
-            (self.tune >= 0, f"tune == {self.tune}, must be >= 0."),
+            (
+                self.tune is None or self.tune >= 0,
+                f"tune == {self.tune}, must be >= 0 (or None: {TUNE_NATIONAL}, "
+                f"{TUNE_PANEL} for a regional panel).",
+            ),
             (
                 0 < self.target_accept < 1,
                 f"target_accept == {self.target_accept}, must be in (0, 1).",
@@ -133,6 +147,13 @@ class ModelSpec:
             if len(prior) != 2 or prior[0] <= 0 or prior[1] <= 0:
                 raise ConfigError(f"{name} == {prior!r}; expected (median, sigma), both > 0.")
 
+    def resolved(self, panel: bool) -> ModelSpec:
+        """This spec with the defaults that depend on the data filled in: ``tune`` None becomes
+        :data:`TUNE_PANEL` for a regional panel, :data:`TUNE_NATIONAL` otherwise."""
+        if self.tune is not None:
+            return self
+        return self.replace(tune=TUNE_PANEL if panel else TUNE_NATIONAL)
+
     def replace(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed."""
         return replace(self, **changes)
@@ -151,8 +172,8 @@ class ModelSpec:
         ...     "channels": {"tv": {"media": "paid", "spend": "tv_spend"}},
         ...     "model": {"trend": "none", "draws": 500}})
         >>> spec = ModelSpec.from_channel_map(cmap, draws=200)
-        >>> spec.trend, spec.draws, spec.tune
-        ('none', 200, 500)
+        >>> spec.trend, spec.draws, spec.tune, spec.resolved(panel=True).tune
+        ('none', 200, None, 1000)
         """
         try:
             base = cls(**dict(channel_map.model))

@@ -45,9 +45,10 @@ def test_defaults_overrides_and_paths_relative_to_the_manifest(tmp_path: Path) -
     assert (spec_a.draws, spec_a.seed, spec_a.tune, spec_a.chains) == (
         500,
         1,
-        500,
+        None,  # mmm fit's default: 500 tuning steps, 1000 for a regional panel
         4,
     )  # mmm fit's defaults
+    assert spec_a.resolved(panel=False).tune == 500 and spec_a.resolved(panel=True).tune == 1000
     assert spec_a.holdout_periods == 8 and spec_a.progress is False
     assert spec_b.draws == 1000 and spec_b.roi_prior == (1.5, 0.5)
     assert spec_b.channel_priors == {"tv": (0.8, 0.4)}

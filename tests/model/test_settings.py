@@ -149,10 +149,10 @@ def test_library_fit_uses_the_maps_model_table_and_warns_when_a_spec_overrides_i
 
     cmap = {**cmap_dict, "model": {"trend": "none", "fourier_modes": 0}}
     ds = from_dataframe(weekly_df, cmap)
-    assert MediaMixModel().spec_for(ds) == ModelSpec(trend="none", fourier_modes=0)
+    assert MediaMixModel().spec_for(ds) == ModelSpec(trend="none", fourier_modes=0, tune=500)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        agreed = ModelSpec.from_channel_map(ds.channel_map, draws=50)
+        agreed = ModelSpec.from_channel_map(ds.channel_map, draws=50, tune=300)
         assert MediaMixModel(agreed).spec_for(ds) is agreed
     with pytest.warns(ConfigWarning, match=r"sets trend = 'none' \(spec: 'linear'\)"):
         assert MediaMixModel(ModelSpec(fourier_modes=0)).spec_for(ds).trend == "linear"
@@ -222,3 +222,20 @@ def test_diagnostics_advice_goes_through_how_to_set() -> None:
     # the advice the issue found unfollowable now names the setting, its flag and its key
     for name in ("target_accept", "trend", "holdout_periods", "draws", "chains", "method"):
         assert f"how_to_set('{name}'" in source, name
+
+
+def test_tuning_steps_default_to_500_national_and_1000_for_a_regional_panel() -> None:
+    """A panel's low-rank mass matrix needs more tuning (500 left a chain of the bundled
+    regional brand diverging on every draw); a tune the user sets is kept either way."""
+    from mmm.data.samples import DEMO, DEMO_REGIONAL, sample_dataset
+
+    national, _ = sample_dataset(DEMO)
+    panel, _ = sample_dataset(DEMO_REGIONAL)
+    assert ModelSpec().tune is None
+    assert MediaMixModel().spec_for(national).tune == 500
+    assert MediaMixModel().spec_for(panel).tune == 1000
+    assert MediaMixModel(ModelSpec(draws=50)).spec_for(panel).tune == 1000
+    assert MediaMixModel(ModelSpec(tune=200)).spec_for(panel).tune == 200
+    assert "500, 1000 for a regional panel" in settings.help_text("tune")
+    with pytest.raises(ConfigError, match=r"tune == -1, must be >= 0 \(or None: 500, 1000"):
+        ModelSpec(tune=-1)
