@@ -21,8 +21,7 @@ from mmm.model.spec import (
     METHODS,
     SAMPLERS,
     TRENDS,
-    TUNE_NATIONAL,
-    TUNE_PANEL,
+    TUNE_DEFAULT,
     ModelSpec,
 )
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
@@ -60,10 +59,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 _PER_FREQUENCY = "per frequency: " + ", ".join(f"{k} {v}" for k, v in DEFAULT_MAX_LAG.items())
 #: what a setting whose default is None means
-NONE_MEANS = {
-    "max_lag": _PER_FREQUENCY,
-    "tune": f"{TUNE_NATIONAL}, {TUNE_PANEL} for a regional panel",
-}
+NONE_MEANS = {"max_lag": _PER_FREQUENCY, "tune": TUNE_DEFAULT}
 #: where a setting's value came from, as :func:`resolve` reports it
 DEFAULT, MAP, FLAG = "default", "channel map [model]", "command line"
 

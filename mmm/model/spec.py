@@ -35,6 +35,8 @@ TUNE_NATIONAL = 500
 #: generated 8-region panels 1000 steps gave the bulk ESS and R-hat 500 steps of the low-rank
 #: adaptation gave, in ~0.6x the sampling time (benchmarks/README.md, "Mass matrix on panels")
 TUNE_PANEL = 1000
+#: what ``tune = None`` means, as help texts and errors say it
+TUNE_DEFAULT = f"{TUNE_NATIONAL}, {TUNE_PANEL} for a regional panel"
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,7 @@ class ModelSpec:
             (self.draws >= 1, f"draws == {self.draws}, must be >= 1."),
             (
                 self.tune is None or self.tune >= 0,
-                f"tune == {self.tune}, must be >= 0 (or None: {TUNE_NATIONAL}, "
-                f"{TUNE_PANEL} for a regional panel).",
+                f"tune == {self.tune}, must be >= 0 (or None: {TUNE_DEFAULT}).",
             ),
             (
                 0 < self.target_accept < 1,

@@ -119,7 +119,7 @@ def test_panels_sample_with_a_diagonal_mass_matrix(
 ) -> None:
     """A national model learns the posterior's correlations (low rank: ~2x fewer leapfrog
     steps); a regional panel uses nutpie's diagonal adaptation, which on the bundled 20-province
-    brand sampled ~4x faster and left no chain diverging on every draw (benchmarks/README.md)."""
+    brand sampled 2-4x faster and left no chain diverging on every draw (benchmarks/README.md)."""
     from mmm.model.compile import import_nutpie
     from mmm.model.sample import sample_posterior
 
