@@ -19,8 +19,9 @@ the returned ``CompiledPyMCModel`` swaps arrays without recompiling, as nutpie's
 
 **Same draws, compiled or loaded.** Code JIT-compiled in a process and the same code loaded
 from disk can differ in the last bit of a result, and MCMC amplifies that; so a model new to
-the cache is compiled and saved by a forked child process and every process, the first
-included, runs the code loaded from disk (Linux; elsewhere the first process runs its own).
+the cache is compiled and saved by forked child processes (one per callback, at once) and
+every process, the first included, runs the code loaded from disk (Linux; elsewhere the first
+process runs its own).
 
 The result is nutpie's own ``CompiledPyMCModel``: sampling is unchanged. Anything this path
 cannot handle (a non-tensor shared variable, an uncacheable graph, another nutpie's
@@ -29,13 +30,14 @@ internals) falls back to ``nutpie.compile_pymc_model``, so a fit never depends o
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
 import time
 import types
 import warnings
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from mmm import _progress
@@ -49,6 +51,9 @@ ENV_SWITCH = "MMM_COMPILE_CACHE"
 #: nutpie releases whose callback ABI and ``CompiledPyMCModel`` fields this module was checked
 #: against; another release falls back to ``nutpie.compile_pymc_model`` (and a test fails)
 NUTPIE_CHECKED = ("0.16.",)
+
+#: an entry's two callbacks, in nutpie's order; each has its own files and lock
+CALLBACKS = ("logp", "expand")
 
 _LOGP_SRC = """
 def mmm_logp_{key}(dim, x_, out_, logp_, user_data_):
@@ -154,7 +159,7 @@ def compile_for_nutpie(
 
     Models whose data are ``pm.Data`` go through the cache too, keyed by structure only: a
     model of the same structure with other data values or lengths is a cache hit. A model new
-    to the cache is compiled in a forked child process and loaded from disk here, so its
+    to the cache is compiled in forked child processes and loaded from disk here, so its
     first fit draws exactly what every later fit of it will (:func:`_compile_cached`). Progress
     (and, on a machine that never compiled a model, :data:`COLD_NOTE`) goes to
     :mod:`mmm._progress`.
@@ -265,8 +270,8 @@ def _compile_cached(
 ) -> tuple[Any, bool]:
     """nutpie's ``CompiledPyMCModel`` with cacheable callbacks, and whether both were loaded.
 
-    A model not in the cache yet is compiled and saved by a forked child process, and this
-    process loads the saved code like any later one. Code JIT-compiled in a process and the
+    A model not in the cache yet is compiled and saved by forked child processes (one per
+    callback, at once), and this process loads the saved code like any later one. Code JIT-compiled in a process and the
     same code loaded from disk can differ in the last bit of some results (numba#10617;
     measured here on PyTensor's fastmath kernels: ~6% of log-densities differ by 1 ulp), and
     MCMC turns that into different draws; this way a seed gives the same draws whether or not
@@ -331,30 +336,35 @@ def _compile_cached(
     key = kernel_cache.entry_key(*parts, user_data.dtype)
     log.debug("compiled-model cache entry %s", key)
 
-    def load_or_compile() -> tuple[list[Any], list[bool]]:
-        """Both callbacks, loaded from entry ``key`` or compiled and saved under its lock."""
+    signatures = (_logp_signature(numba), _expand_signature(numba))
+
+    def load_or_compile(which: tuple[int, ...] = (0, 1)) -> tuple[list[Any], list[bool]]:
+        """Callbacks ``which`` (0 logp, 1 expand), each loaded from entry ``key`` or compiled
+        and saved under its own lock."""
         callbacks, hits = [], []
-        with kernel_cache.entry_lock(key):
-            for (inner, template, fields), sig in zip(
-                sources, (_logp_signature(numba), _expand_signature(numba)), strict=True
-            ):
+        for i in which:
+            inner, template, fields = sources[i]
+            with kernel_cache.entry_lock(key, CALLBACKS[i]):
                 py_func = _callback_function(template, key, fields, inner, user_data.dtype)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", numba.NumbaWarning)
-                    callback, hit = kernel_cache.cached_cfunc(py_func, sig)
+                    callback, hit = kernel_cache.cached_cfunc(py_func, signatures[i])
                 for w in caught:
                     if "Cannot cache" in str(w.message):  # compiled, but numba cannot save it
                         raise CacheUnavailable(str(w.message).splitlines()[0])
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-                callbacks.append(callback)
-                hits.append(hit)
+            callbacks.append(callback)
+            hits.append(hit)
         return callbacks, hits
 
     compiled_now = False
     if not kernel_cache.entry_exists(key):
         if not kernel_cache.machine_is_warm():
             note(COLD_NOTE)
-        compiled_now = _in_forked_child(load_or_compile, note)
+        # one child per callback: they compile at once on two cores (the log-density's
+        # callback takes ~8x the expansion's; measured on the bundled brand, cold: 82 s + 10 s)
+        jobs = [functools.partial(load_or_compile, (i,)) for i in range(len(CALLBACKS))]
+        compiled_now = _in_forked_children(jobs, note)
     callbacks, hits = load_or_compile()
 
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
@@ -537,20 +547,21 @@ def _load_by_structure(
     user_data = make_user_data(shared_vars, shared_data)
     key = record["entry"]
     callbacks = []
-    with kernel_cache.entry_lock(key):
-        for template, fields, sig in zip(
-            (_LOGP_SRC, _EXPAND_SRC),
-            record["fields"],
-            (_logp_signature(numba), _expand_signature(numba)),
-            strict=True,
-        ):
+    for part, template, fields, sig in zip(
+        CALLBACKS,
+        (_LOGP_SRC, _EXPAND_SRC),
+        record["fields"],
+        (_logp_signature(numba), _expand_signature(numba)),
+        strict=True,
+    ):
+        with kernel_cache.entry_lock(key, part):
             # the machine code is loaded, never compiled here: the inner function is not needed
             py_func = _callback_function(template, key, fields, None, user_data.dtype)
             callback = kernel_cache.load_cfunc(py_func, sig)
-            if callback is None:
-                log.debug("structure record found, its machine code is not: full path")
-                return None
-            callbacks.append(callback)
+        if callback is None:
+            log.debug("structure record found, its machine code is not: full path")
+            return None
+        callbacks.append(callback)
     shape_info = (names, slices, shapes)
     dims, coords = _prepare_dims_and_coords(model, shape_info, record["reparam"])
     return CompiledPyMCModel(
@@ -572,7 +583,7 @@ def _load_by_structure(
     )
 
 
-#: compile new models in a forked child process (see :func:`_compile_cached`); where fork is
+#: compile new models in forked child processes (see :func:`_compile_cached`); where fork is
 #: unavailable or unsafe (Windows, macOS) the fitting process compiles them itself
 FORK_COMPILE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
@@ -581,79 +592,95 @@ FORK_COMPILE = hasattr(os, "fork") and sys.platform.startswith("linux")
 HEARTBEAT_S = 15.0
 
 
-def _in_forked_child(
-    load_or_compile: Callable[[], tuple[list[Any], list[bool]]],
+def _in_forked_children(
+    jobs: Sequence[Callable[[], tuple[list[Any], list[bool]]]],
     note: Callable[[str], None] | None = None,
 ) -> bool:
-    """Run ``load_or_compile`` in a forked copy of this process; True if it compiled and saved.
+    """Run each of ``jobs`` (a ``load_or_compile``) in its own forked copy of this process, all
+    at once; True if any compiled and saved.
 
-    The child inherits the model's functions as they are (no pickling, no imports, no graph
-    rebuilt), compiles and saves the callbacks, says what it did through a pipe and exits;
+    A child inherits the model's functions as they are (no pickling, no imports, no graph
+    rebuilt), compiles and saves its callback, says what it did through a pipe and exits;
     this process never JIT-compiles them and loads them from disk afterwards. False when the
-    child found the entry saved by another process, or failed (this process then compiles).
-    Raises :class:`CacheUnavailable` when the child found the model uncacheable. While the
-    child works, ``note`` hears "still compiling (N s)" every :data:`HEARTBEAT_S` seconds.
+    children found the entry saved by another process, or one failed (this process then
+    compiles what is missing). Raises :class:`CacheUnavailable` when a child found the model
+    uncacheable. While children work, ``note`` hears "still compiling (N s)" every
+    :data:`HEARTBEAT_S` seconds.
     """
     if not FORK_COMPILE:
         return False
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # BLAS threads idle at this point; the child only compiles
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: never returns into the caller
-        said = "failed"
-        try:
-            os.close(read_end)
-            with _progress.quiet():
-                _, hits = load_or_compile()
-            said = "loaded" if all(hits) else "compiled"
-        except CacheUnavailable as exc:
-            said = f"unavailable: {exc}"
-        except kernel_cache.CacheBusy as exc:
-            said = f"busy: {exc}"
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which compiles
-            said = f"failed: {type(exc).__name__}: {exc}"
-        finally:
-            os.write(write_end, said.encode(errors="replace")[:4000])
-            os._exit(0)
-    os.close(write_end)
-    said = _read_until_closed(read_end, note, HEARTBEAT_S)
-    _, status = os.waitpid(pid, 0)
-    if said.startswith("unavailable: "):
-        raise CacheUnavailable(said.removeprefix("unavailable: "))
-    if said.startswith("busy: "):
-        raise kernel_cache.CacheBusy(said.removeprefix("busy: "))
-    if said not in {"compiled", "loaded"}:
-        log.warning(
-            "compiling in a child process failed (%s, exit status %s); compiling here",
-            said or "no answer",
-            status,
-        )
-        return False
-    return said == "compiled"
+    children: list[tuple[int, int]] = []  # (pid, read end)
+    for job in jobs:
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():  # BLAS threads idle at this point; children only compile
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # a child: never returns into the caller
+            said = "failed"
+            try:
+                os.close(read_end)
+                for _, other in children:
+                    os.close(other)
+                with _progress.quiet():
+                    _, hits = job()
+                said = "loaded" if all(hits) else "compiled"
+            except CacheUnavailable as exc:
+                said = f"unavailable: {exc}"
+            except kernel_cache.CacheBusy as exc:
+                said = f"busy: {exc}"
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent, which compiles
+                said = f"failed: {type(exc).__name__}: {exc}"
+            finally:
+                os.write(write_end, said.encode(errors="replace")[:4000])
+                os._exit(0)
+        os.close(write_end)
+        children.append((pid, read_end))
+    answers = _read_until_closed([fd for _, fd in children], note, HEARTBEAT_S)
+    statuses = [os.waitpid(pid, 0)[1] for pid, _ in children]
+    for said in answers:
+        if said.startswith("unavailable: "):
+            raise CacheUnavailable(said.removeprefix("unavailable: "))
+    for said in answers:
+        if said.startswith("busy: "):
+            raise kernel_cache.CacheBusy(said.removeprefix("busy: "))
+    for said, status in zip(answers, statuses, strict=True):
+        if said not in {"compiled", "loaded"}:
+            log.warning(
+                "compiling in a child process failed (%s, exit status %s); compiling here",
+                said or "no answer",
+                status,
+            )
+    return "compiled" in answers
 
 
-def _read_until_closed(fd: int, note: Callable[[str], None] | None, every: float) -> str:
-    """Everything written to pipe ``fd`` until its writer closes it (then ``fd`` is closed);
-    ``note("still compiling (N s)")`` after each ``every`` seconds without news."""
+def _read_until_closed(
+    fds: list[int], note: Callable[[str], None] | None, every: float
+) -> list[str]:
+    """Everything written to each pipe of ``fds`` until its writer closes it (each ``fd`` is
+    then closed); ``note("still compiling (N s)")`` after each ``every`` seconds without news."""
     import select
 
     started = time.perf_counter()
-    chunks = []
+    chunks: dict[int, list[bytes]] = {fd: [] for fd in fds}
+    open_fds = list(fds)
     try:
-        while True:
-            ready, _, _ = select.select([fd], [], [], every)
+        while open_fds:
+            ready, _, _ = select.select(open_fds, [], [], every)
             if not ready:
                 if note is not None:
                     note(f"still compiling ({time.perf_counter() - started:.0f} s)")
                 continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            chunks.append(chunk)
+            for fd in ready:
+                chunk = os.read(fd, 4096)
+                if chunk:
+                    chunks[fd].append(chunk)
+                else:
+                    open_fds.remove(fd)
+                    os.close(fd)
     finally:
-        os.close(fd)
-    return b"".join(chunks).decode(errors="replace")
+        for fd in open_fds:
+            os.close(fd)
+    return [b"".join(chunks[fd]).decode(errors="replace") for fd in fds]
 
 
 def shared_inputs(*functions: Any) -> dict[Any, str]:

@@ -413,7 +413,7 @@ def _earned_likelihoods(pm: Any, pt: Any, design: Design, d: dict[str, Any], sat
         src = np.array([design.index(s) for s in sources])
         select = np.zeros((len(design.channels), len(src)))
         select[src, np.arange(len(src))] = 1.0
-        src_sat = pt.tensordot(sat, select, axes=[[2], [0]])  # (T, G, S): no fancy indexing
+        src_sat = pt.tensordot(sat, select, axes=[[2], [0]])  # (T, G, S): PyTensor gathers
         # Sample the mean level of earned activity, its organic share and how the rest splits
         # between the sources, not raw multipliers: multipliers trade off against each other
         # and against the sources' saturation shapes and mixed badly (ESS < 100 in 4 x 500).

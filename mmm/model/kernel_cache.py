@@ -17,8 +17,8 @@ needs:
   temporary name and renames it (``IndexDataCacheFile._open_for_write``: ``os.replace``), so a
   reader never sees half a file. What it does not protect is the read-modify-write of the
   index when two processes save at once, nor a reader that finds an index entry whose data
-  file is not written yet. So each entry is compiled and saved under a file lock
-  (:func:`cached_cfunc`, ``filelock``, which PyTensor itself depends on): the second of two
+  file is not written yet. So each callback of an entry is compiled and saved under its own
+  file lock (:func:`entry_lock`, ``filelock``, which PyTensor itself depends on): the second of two
   processes fitting the same new model (parallel folds, a cluster's workers) waits for the
   first, then loads its code instead of compiling it again. The lock is ``flock``-based, so a
   process that dies releases it.
@@ -92,14 +92,16 @@ def entry_key(*parts: object) -> str:
 
 
 @contextmanager
-def entry_lock(key: str) -> Iterator[None]:
-    """Hold entry ``key``'s file lock: one process at a time loads, compiles or saves it.
+def entry_lock(key: str, part: str) -> Iterator[None]:
+    """Hold the file lock of callback ``part`` of entry ``key``: one process at a time loads,
+    compiles or saves it (each callback has its own lock, so two processes can compile an
+    entry's two callbacks at once).
 
     Raises :class:`CacheBusy` when another process has held it for :data:`LOCK_TIMEOUT_S`.
     """
     import filelock
 
-    lock = filelock.FileLock(str(cache_dir() / f"{PREFIX}{key}.lock"))
+    lock = filelock.FileLock(str(cache_dir() / f"{PREFIX}{key}.{part}.lock"))
     try:
         lock.acquire(timeout=LOCK_TIMEOUT_S)
     except filelock.Timeout:
@@ -316,8 +318,8 @@ def cache_dir() -> Path:
 
 
 def cache_files() -> list[Path]:
-    """mmm's own files in :func:`cache_dir`: an index and a data file per compiled callback,
-    a lock file per compiled model, and the warm-machine marker."""
+    """mmm's own files in :func:`cache_dir`: an index, a data file and a lock file per
+    compiled callback, and the warm-machine marker."""
     return sorted(p for p in cache_dir().glob("*mmm_*") if p.is_file() and _is_ours(p.name))
 
 

@@ -375,13 +375,13 @@ def test_a_model_another_python_cached_is_compiled_in_a_child_by_this_one(
             other.setattr(kernel_cache, "interpreter", lambda: "cpython-399")
             assert compile_for_nutpie(model, ["mu"])[1] == "compiled, cached"
         children: list[bool] = []
-        in_child = model_compile._in_forked_child
+        in_children = model_compile._in_forked_children
 
-        def record(load_or_compile, note=None):  # type: ignore[no-untyped-def]
-            children.append(in_child(load_or_compile, note))
+        def record(jobs, note=None):  # type: ignore[no-untyped-def]
+            children.append(in_children(jobs, note))
             return children[-1]
 
-        monkeypatch.setattr(model_compile, "_in_forked_child", record)
+        monkeypatch.setattr(model_compile, "_in_forked_children", record)
         compiled, how = compile_for_nutpie(model, ["mu"])
         assert how == "compiled, cached"
         assert children == [True] or not model_compile.FORK_COMPILE  # compiled by the child
@@ -391,13 +391,50 @@ def test_a_model_another_python_cached_is_compiled_in_a_child_by_this_one(
             p.unlink(missing_ok=True)
 
 
+@pytest.mark.skipif(not model_compile.FORK_COMPILE, reason="compiles in-process without fork")
+def test_a_new_model_compiles_each_callback_in_its_own_child(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The log-density's callback and the expansion's compile in two children at once (two
+    cores on a cold machine), and this process loads both from disk."""
+    import os
+
+    import pymc as pm
+
+    log_file = tmp_path / "compiled_by"
+    real = kernel_cache.cached_cfunc
+
+    def logged(py_func, sig):  # type: ignore[no-untyped-def]
+        callback, hit = real(py_func, sig)
+        with open(log_file, "a") as f:
+            f.write(f"{os.getpid()} {py_func.__name__.split('_')[1]} {hit}\n")
+        return callback, hit
+
+    monkeypatch.setattr(kernel_cache, "cached_cfunc", logged)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    compiled, how = compile_for_nutpie(model, ["mu"])
+    assert how == "compiled, cached"
+    rows = [line.split() for line in log_file.read_text().splitlines()]
+    children = {pid: (part, hit) for pid, part, hit in rows if int(pid) != os.getpid()}
+    assert sorted(children.values()) == [("expand", "False"), ("logp", "False")]
+    assert sorted((part, hit) for pid, part, hit in rows if int(pid) == os.getpid()) == [
+        ("expand", "True"),
+        ("logp", "True"),
+    ]
+    assert _call_logp(compiled, np.array([0.2]))[0] == 0
+
+
 def test_a_lock_held_too_long_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process stuck while compiling does not block every other fit for ever."""
     import filelock
 
     monkeypatch.setattr(kernel_cache, "LOCK_TIMEOUT_S", 0.05)
     monkeypatch.setattr(kernel_cache, "entry_key", lambda *parts: "held-by-a-test")
-    held = filelock.FileLock(str(kernel_cache.cache_dir() / "mmm_callback_held-by-a-test.lock"))
+    held = filelock.FileLock(
+        str(kernel_cache.cache_dir() / "mmm_callback_held-by-a-test.logp.lock")
+    )
     model, keep = tiny_model()
     with held:
         compiled, how = compile_for_nutpie(model, keep)
@@ -550,15 +587,16 @@ def test_a_long_compile_in_the_child_says_it_is_still_compiling() -> None:
     """A cold machine compiles for about a minute and a half: the wait is not silent."""
     import os
 
-    read_end, write_end = os.pipe()
+    pipes = [os.pipe(), os.pipe()]  # one child per callback
     heard: list[str] = []
 
-    def note(text: str) -> None:  # the child "finishes" after the first heartbeat
+    def note(text: str) -> None:  # the children "finish" one after the other
         heard.append(text)
-        if len(heard) == 2:
-            os.write(write_end, b"compiled")
+        if len(heard) in (2, 3):
+            write_end = pipes[len(heard) - 2][1]
+            os.write(write_end, b"compiled" if len(heard) == 2 else b"loaded")
             os.close(write_end)
 
-    said = model_compile._read_until_closed(read_end, note, every=0.001)
-    assert said == "compiled"
-    assert len(heard) == 2 and all(h.startswith("still compiling (") for h in heard)
+    said = model_compile._read_until_closed([r for r, _ in pipes], note, every=0.001)
+    assert said == ["compiled", "loaded"]
+    assert len(heard) == 3 and all(h.startswith("still compiling (") for h in heard)
