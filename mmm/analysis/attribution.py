@@ -139,7 +139,8 @@ def effect_totals(result: FitResult, window: Any = None, by_geo: bool = False) -
     """Per-sample totals over ``window``: direct, via_earned, total contributions and spend.
 
     Dims (sample, channel), summed over regions; with ``by_geo`` (sample, geo, channel).
-    Computed once per result and window (the tables, identifiability and the report share it).
+    Computed once per result and window, national and regional totals from the same pass over
+    the draws (the tables, identifiability and the report share them).
     """
     return result.once(
         ("effect_totals", repr(window), by_geo), lambda: _effect_totals(result, window, by_geo)
@@ -148,28 +149,34 @@ def effect_totals(result: FitResult, window: Any = None, by_geo: bool = False) -
 
 def _effect_totals(result: FitResult, window: Any, by_geo: bool) -> xr.Dataset:
     design = result.design
-    mask = window_mask(design.dates, window)
-    direct, via = [], []
-    for _, eff in iter_effects(result):
-        d = eff.direct[:, mask].sum(axis=1)  # (S, G, C)
-        v = eff.via_earned[:, mask].sum(axis=1)
-        direct.append(d if by_geo else d.sum(axis=1))
-        via.append(v if by_geo else v.sum(axis=1))
-    d = np.concatenate(direct)
-    v = np.concatenate(via)
-    spend = result.dataset.data["spend"].values[mask].sum(axis=0)  # (G, C)
+    d, v = result.once(("effect_sums", repr(window)), lambda: _effect_sums(result, window))
+    spend = result.dataset.data["spend"].values[window_mask(design.dates, window)].sum(axis=0)
     coords: dict[str, Any] = {CHANNEL: list(design.channels)}
     if by_geo:
         coords[GEO] = list(design.geos)
         dims: tuple[str, ...] = (SAMPLE, GEO, CHANNEL)
         spend_var: Any = ((GEO, CHANNEL), spend)
-    else:
+    else:  # a panel's regions summed here, not in another pass over the draws
+        d, v = d.sum(axis=1), v.sum(axis=1)
         dims = (SAMPLE, CHANNEL)
         spend_var = (CHANNEL, spend.sum(axis=0))
     return xr.Dataset(
         {"direct": (dims, d), "via_earned": (dims, v), "total": (dims, d + v), "spend": spend_var},
         coords=coords,
     )
+
+
+def _effect_sums(result: FitResult, window: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Direct and via-earned contributions summed over ``window``, (sample, geo, channel) each."""
+    mask = window_mask(result.design.dates, window)
+    direct, via = [], []
+    for _, eff in iter_effects(result):
+        direct.append(eff.direct[:, mask].sum(axis=1))
+        via.append(eff.via_earned[:, mask].sum(axis=1))
+    d, v = np.concatenate(direct), np.concatenate(via)
+    d.flags.writeable = False  # shared by the national and regional totals
+    v.flags.writeable = False
+    return d, v
 
 
 def roi(result: FitResult, window: Any = None, prob: float = PROB, by: str | None = None) -> xr.Dataset:
