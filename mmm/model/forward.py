@@ -148,6 +148,14 @@ def channel_saturation(
     return g.transform.apply(xp, x, **group_params(g, params, at))
 
 
+def channel_saturation_slope(
+    design: Design, params: Mapping[str, Any], channel: str, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`channel_saturation` in NumPy and its derivative d/dx (the optimiser's gradients)."""
+    g, at = _group_of(design.saturation_groups, design.index(channel))
+    return g.transform.value_and_slope(x, **group_params(g, params, at))
+
+
 # ---------------------------------------------------------------------- earned media
 def earned_saturation(
     xp: Any, design: Design, params: Mapping[str, Any], earned: str, m: Any

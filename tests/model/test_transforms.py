@@ -87,6 +87,25 @@ def test_saturation_contract_numpy_equals_pytensor_zero_at_zero(name: str) -> No
     assert y_np[0] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("name", sorted(SATURATIONS))
+def test_saturation_slope_is_the_derivative_of_the_curve(name: str) -> None:
+    """The optimiser's gradients: each curve's closed-form slope equals the complex-step
+    derivative of the same curve (the base class's), at zero input too."""
+    from mmm.model.transforms.saturation import Saturation
+
+    cls = SATURATIONS[name]
+    tr = cls()
+    rng = np.random.default_rng(0)
+    x = np.concatenate([[0.0, 1e-6], rng.gamma(1.0, 1.5, size=(50,))])[:, None]
+    params = {k: v * rng.uniform(0.5, 2.0, size=3) for k, v in _param_values(cls, 3).items()}
+    y, slope = tr.value_and_slope(x, **params)
+    y_ref, slope_ref = Saturation.value_and_slope(tr, x, **params)
+    np.testing.assert_allclose(y, tr.apply(np, x, **params), rtol=1e-12)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(slope, slope_ref, rtol=1e-9, atol=1e-12)
+    assert np.all(slope >= 0)
+
+
 def test_unknown_transform_names_allowed_ones() -> None:
     with pytest.raises(ConfigError, match="allowed: delayed, geometric"):
         get_transform(ADSTOCKS, "weibul", "adstock")

@@ -3,14 +3,13 @@
 A plan is one total per *cell*: a paid channel in one region, or a channel bought nationally
 (its spend goes to every region in fixed shares). A national model has one cell per paid
 channel. :class:`Response` values the cells' totals through the linearity of adstock
-(``A + X × B`` per region and channel), so that values and exact gradients (complex step) are
-cheap; it equals :func:`mmm.model.forward.simulate` summed (tested).
+(``A + X × B`` per region and channel), so that values and exact gradients (the saturation
+curves' closed-form slopes) are cheap; it equals :func:`mmm.model.forward.simulate` summed
+(tested).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy as np
 from mmm.model.forward import (
     adstock_series,
     channel_saturation,
+    channel_saturation_slope,
     channel_weights,
     lag_weights,
     organic_mentions,
@@ -37,7 +37,7 @@ class Response:
     ``A + X_gc × B_gc`` (A: history and fixed activity, B: the plan's shape per unit of spend,
     X: the spend the plan puts in that region). Channels no plan changes (owned) are saturated
     once; per plan only the paid channels and the earned path they feed are evaluated, with
-    exact derivatives by the complex step.
+    exact derivatives (each saturation curve's closed form).
     """
 
     def __init__(self, result: FitResult, prob: Problem, params: dict[str, np.ndarray]) -> None:
@@ -91,14 +91,19 @@ class Response:
         lagged = lag_matrix(u, design.max_lag)
         return np.einsum("tgpl,spl->stgp", lagged, self.weights[:, prob.index])
 
-    def _sat(self, z: np.ndarray) -> np.ndarray:
+    def _sat(self, z: np.ndarray, grad: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Saturated paid inputs ``z`` and (with ``grad``) their elementwise derivative."""
         if len(self.groups) == 1:  # one saturation family for every paid channel
             _, tr, prm = self.groups[0]
-            return tr.apply(np, z, **prm)
+            return tr.value_and_slope(z, **prm) if grad else (tr.apply(np, z, **prm), np.zeros(0))
         out = np.empty_like(z)
+        slope = np.empty_like(z) if grad else np.zeros(0)
         for pos, tr, prm in self.groups:
-            out[..., pos] = tr.apply(np, z[..., pos], **prm)
-        return out
+            if grad:
+                out[..., pos], slope[..., pos] = tr.value_and_slope(z[..., pos], **prm)
+            else:
+                out[..., pos] = tr.apply(np, z[..., pos], **prm)
+        return out, slope
 
     def evaluate(
         self, x: np.ndarray, b: np.ndarray, grad: bool = False
@@ -106,7 +111,7 @@ class Response:
         """Media effect (currency) of cell totals ``x``: per sample (S,) and, with ``grad``, d/dx (S, K)."""
         kpi, lag, design = self.kpi, self.design.max_lag, self.design
         spend = self.grid(x)  # (G, P)
-        sat, dsat = _with_slope(self._sat, self.a + b * spend, grad)
+        sat, dsat = self._sat(self.a + b * spend, grad)
         total = self.base + np.einsum("stgp,sgp,g->s", sat, self.beta, kpi)
         g = (
             kpi[None, :, None] * self.beta * np.einsum("stgp,stgp->sgp", dsat, b)
@@ -118,7 +123,10 @@ class Response:
                 (gain[:, k, None, None] * sat[..., j] for k, j in links), np.zeros_like(m_fixed)
             )
             ze = adstock_series(np, np.concatenate([m_hist, m], axis=1), we, lag)[:, -self.prob.n :]
-            se, dse = _with_slope(partial(channel_saturation, np, design, self.p, e), ze, grad)
+            if grad:
+                se, dse = channel_saturation_slope(design, self.p, e, ze)
+            else:
+                se = channel_saturation(np, design, self.p, e, ze)
             beta_e = self.p["beta"][:, None, :, ei]  # (S, 1, G)
             total = total + ((beta_e * se).sum(axis=1) * kpi).sum(axis=-1)
             for k, j in links if grad else ():
@@ -127,15 +135,3 @@ class Response:
         if not grad:
             return total, np.zeros((len(total), len(x)))
         return total, np.einsum("sgp,kg,kp->sk", g, self.prob.unit, self.prob.cell_onehot)
-
-
-def _with_slope(
-    f: Callable[[np.ndarray], np.ndarray], z: np.ndarray, grad: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """A saturation curve's values and (with ``grad``) elementwise derivative by the complex step."""
-    if not grad:
-        return f(z), np.zeros(0)
-    with np.errstate(all="ignore"):
-        out = f(z + 1e-30j)
-    d = out.imag / 1e-30
-    return out.real, np.where(np.isfinite(d), d, 0.0)
