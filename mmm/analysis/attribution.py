@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 CHUNK = 500
 PROB = 0.9
 #: most bytes of per-sample, per-period effects a result keeps (:func:`iter_effects`): the
-#: demo's 4 × 1000 draws of 156 weeks and 11 channels take about 150 MB; a regional panel of
-#: that size does not fit and recomputes its effects for each summary instead
-EFFECTS_MEMORY = 256 * 2**20
+#: demo's 4 × 1000 draws of 156 weeks and 11 channels take about 150 MB, the report's 1000
+#: draws of the 20-region demo ~780 MB (kept: its report took 14 s instead of 31 s, peak
+#: memory 1.6 GB instead of 1.3 GB); a fit's 4000 draws of that panel (~3.1 GB) do not fit
+#: and recompute their effects for each summary instead
+EFFECTS_MEMORY = 2**30
 
 
 # ---------------------------------------------------------------------- samples
