@@ -358,13 +358,14 @@ def simulate_window(
     p: Mapping[str, np.ndarray],
     history: np.ndarray | None = None,
     history_mentions: Mapping[str, np.ndarray] | None = None,
+    attribute: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Media effect (currency) of an activity plan, per sample: (direct, via_earned), each (S, W, G, C).
 
     :func:`mmm.model.forward.simulate` on the fit's design: ``activity`` is (W, G, C) — or
     (W, C) for a national fit — in original units (earned columns are predicted from their
     sources); ``history`` supplies carry-over, by default the last ``max_lag - 1`` observed
-    periods.
+    periods; ``attribute=False``: direct effects only (``via_earned`` zeros), cheaper.
     """
     act = np.asarray(activity, dtype=float)
     if act.ndim == 2:
@@ -372,7 +373,7 @@ def simulate_window(
     hist = None if history is None else np.asarray(history, dtype=float)
     if hist is not None and hist.ndim == 2:
         hist = hist[:, None, :]
-    return simulate(result.design, p, act, hist, history_mentions)
+    return simulate(result.design, p, act, hist, history_mentions, attribute=attribute)
 
 
 def response_curves(
@@ -406,12 +407,12 @@ def response_curves(
             j = design.index(ch)
             zero = base_act.copy()
             zero[..., j] = 0
-            d0, _ = simulate_window(result, zero, p, history=hist)
+            d0, _ = simulate_window(result, zero, p, history=hist, attribute=False)
             base_total = d0.sum(axis=(1, 2, 3))  # earned channels' direct holds what sources made
             for k, mlt in enumerate(mult):
                 act = base_act.copy()
                 act[..., j] = base_act[..., j] * mlt
-                d, _ = simulate_window(result, act, p, history=hist)
+                d, _ = simulate_window(result, act, p, history=hist, attribute=False)
                 chunk[:, ci, k] = d.sum(axis=(1, 2, 3)) - base_total
         draws.append(chunk)
     arr = xr.DataArray(
@@ -451,14 +452,14 @@ def mroi(
     chans = [c for c, h in zip(design.channels, design.has_cost, strict=True) if h]
     draws = []
     for p in iter_params(result):
-        d0, _ = simulate_window(result, act, p, history=hist)
+        d0, _ = simulate_window(result, act, p, history=hist, attribute=False)
         base = d0.sum(axis=(1, 2, 3))  # earned channels' direct holds what sources made
         cols = []
         for ch in chans:
             j = design.index(ch)
             a = act.copy()
             a[..., j] *= 1 + step
-            d, _ = simulate_window(result, a, p, history=hist)
+            d, _ = simulate_window(result, a, p, history=hist, attribute=False)
             extra_spend = spend[j] * step
             cols.append(
                 (d.sum(axis=(1, 2, 3)) - base) / extra_spend

@@ -153,7 +153,7 @@ def predict_draws(
     for p in iter_params(result):
         base = baseline(np, design, p, rows=rows)
         b = sum(np.broadcast_to(v, (p["beta"].shape[0], len(dates), design.n_geos)) for v in base.values()) * scale
-        direct, _ = simulate_window(result, act, p, history=hist)
+        direct, _ = simulate_window(result, act, p, history=hist, attribute=False)
         m = direct.sum(axis=-1)
         mus.append(b + m)
         media.append(m)

@@ -381,7 +381,7 @@ def _plan_kpi(
     effect already holds the mentions its sources generate (``via_earned`` is that part again,
     attributed to the sources, so it is not added).
     """
-    direct, _ = simulate_window(result, activity, p, history=history)
+    direct, _ = simulate_window(result, activity, p, history=history, attribute=False)
     return direct.sum(axis=(1, 2, 3))
 
 

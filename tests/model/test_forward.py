@@ -109,6 +109,19 @@ def test_in_sample_effects_match_a_plan_simulated_with_the_same_history(design: 
         np.testing.assert_allclose(direct[0, :, :, j], eff.direct[0, -20:, :, j], rtol=1e-9)
 
 
+def test_a_plan_simulated_without_attribution_has_the_same_direct_effects(design: Design) -> None:
+    """``attribute=False`` (experiments, response curves, forecasts): the direct effects, earned
+    channels' included, exactly as with the attribution to sources; no via-earned part."""
+    p = {k: v[None, :] for k, v in _random_params(design, np.random.default_rng(5)).items()}
+    p |= _baseline_params(design)
+    act = design.x * design.input_scale
+    direct, via = F.simulate(design, p, act[-20:], history=act[:-20])
+    alone, none = F.simulate(design, p, act[-20:], history=act[:-20], attribute=False)
+    assert design.earned and np.abs(via).sum() > 0  # the fixture has sources of earned media
+    np.testing.assert_array_equal(alone, direct)
+    assert not none.any()
+
+
 def test_future_time_index_continues_the_data(design: Design) -> None:
     step = design.t[1] - design.t[0]
     np.testing.assert_allclose(design.future_t(3), design.t[-1] + step * np.arange(1, 4))
