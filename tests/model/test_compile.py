@@ -270,6 +270,16 @@ def _new_model_constant() -> str:
     return repr(uuid.uuid4().int % 10**9 / 10**9)
 
 
+def _new_toy_model():  # type: ignore[no-untyped-def]
+    """One parameter ``mu`` and two observations, new to the cache (see :func:`_new_model_constant`)."""
+    import pymc as pm
+
+    with pm.Model() as model:
+        mu = pm.Normal("mu", float(_new_model_constant()), 1)
+        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    return model
+
+
 def test_two_processes_fitting_the_same_new_model_at_once_agree() -> None:
     """Parallel folds / a cluster's workers: one compiles, the other waits and loads its code."""
     import subprocess
@@ -301,13 +311,10 @@ def _entry_files(compiled) -> list:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("damage", ["flip a byte", "swap data files"])
 def test_a_corrupted_entry_is_recompiled_with_a_warning(damage: str) -> None:
-    import pymc as pm
 
     from mmm.exceptions import CompileCacheWarning
 
-    with pm.Model() as model:
-        mu = pm.Normal("mu", float(_new_model_constant()), 1)
-        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    model = _new_toy_model()
     compiled, how = compile_for_nutpie(model, ["mu"])
     assert how == "compiled, cached"
     _, expected, _ = _call_logp(compiled, np.array([0.2]))
@@ -332,12 +339,9 @@ def test_without_fork_the_fitting_process_compiles_and_caches(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Where fork is unavailable (Windows, macOS) a new model is compiled in-process."""
-    import pymc as pm
 
     monkeypatch.setattr(model_compile, "FORK_COMPILE", False)
-    with pm.Model() as model:
-        mu = pm.Normal("mu", float(_new_model_constant()), 1)
-        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    model = _new_toy_model()
     compiled, how = compile_for_nutpie(model, ["mu"])
     assert how == "compiled, cached"
     assert _call_logp(compiled, np.array([0.2]))[0] == 0
@@ -364,11 +368,8 @@ def test_a_model_another_python_cached_is_compiled_in_a_child_by_this_one(
     compiled in the fitting process: that first fit drew other numbers than every later one
     (the cluster test's batch and single fits disagreed on a fresh 3.12 clone).
     """
-    import pymc as pm
 
-    with pm.Model() as model:
-        mu = pm.Normal("mu", float(_new_model_constant()), 1)
-        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    model = _new_toy_model()
     before = set(kernel_cache.cache_files())
     try:
         with monkeypatch.context() as other:
@@ -399,8 +400,6 @@ def test_a_new_model_compiles_each_callback_in_its_own_child(
     cores on a cold machine), and this process loads both from disk."""
     import os
 
-    import pymc as pm
-
     log_file = tmp_path / "compiled_by"
     real = kernel_cache.cached_cfunc
 
@@ -411,9 +410,7 @@ def test_a_new_model_compiles_each_callback_in_its_own_child(
         return callback, hit
 
     monkeypatch.setattr(kernel_cache, "cached_cfunc", logged)
-    with pm.Model() as model:
-        mu = pm.Normal("mu", float(_new_model_constant()), 1)
-        pm.Normal("obs", mu, 1, observed=np.array([0.3, 0.1]))
+    model = _new_toy_model()
     compiled, how = compile_for_nutpie(model, ["mu"])
     assert how == "compiled, cached"
     rows = [line.split() for line in log_file.read_text().splitlines()]
