@@ -271,12 +271,13 @@ def _compile_cached(
     """nutpie's ``CompiledPyMCModel`` with cacheable callbacks, and whether both were loaded.
 
     A model not in the cache yet is compiled and saved by forked child processes (one per
-    callback, at once), and this process loads the saved code like any later one. Code JIT-compiled in a process and the
-    same code loaded from disk can differ in the last bit of some results (numba#10617;
-    measured here on PyTensor's fastmath kernels: ~6% of log-densities differ by 1 ulp), and
-    MCMC turns that into different draws; this way a seed gives the same draws whether or not
-    the model was compiled before. (A spawned child rebuilding the model from a pickle does
-    not work: the unpickled graph sorts in another order, so PyTensor keys it differently.)
+    callback, at once), and this process loads the saved code like any later one. Code
+    JIT-compiled in a process and the same code loaded from disk can differ in the last bit
+    of some results (numba#10617; measured here on PyTensor's fastmath kernels: ~6% of
+    log-densities differ by 1 ulp), and MCMC turns that into different draws; this way a
+    seed gives the same draws whether or not the model was compiled before. (A spawned child
+    rebuilding the model from a pickle does not work: the unpickled graph sorts in another
+    order, so PyTensor keys it differently.)
     """
     try:
         import numba
