@@ -337,7 +337,7 @@ def _compile_cached(
     key = kernel_cache.entry_key(*parts, user_data.dtype)
     log.debug("compiled-model cache entry %s", key)
 
-    signatures = (_logp_signature(numba), _expand_signature(numba))
+    signatures = _signatures(numba)
 
     def load_or_compile(which: tuple[int, ...] = (0, 1)) -> tuple[list[Any], list[bool]]:
         """Callbacks ``which`` (0 logp, 1 expand), each loaded from entry ``key`` or compiled
@@ -552,7 +552,7 @@ def _load_by_structure(
         CALLBACKS,
         (_LOGP_SRC, _EXPAND_SRC),
         record["fields"],
-        (_logp_signature(numba), _expand_signature(numba)),
+        _signatures(numba),
         strict=True,
     ):
         with kernel_cache.entry_lock(key, part):
@@ -731,3 +731,8 @@ def _logp_signature(numba: Any) -> Any:
 def _expand_signature(numba: Any) -> Any:
     t = numba.types
     return t.int64(t.uint64, t.uint64, t.CPointer(t.double), t.CPointer(t.double), t.voidptr)
+
+
+def _signatures(numba: Any) -> tuple[Any, Any]:
+    """The two callbacks' numba signatures, in :data:`CALLBACKS` order."""
+    return _logp_signature(numba), _expand_signature(numba)

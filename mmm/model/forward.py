@@ -144,16 +144,24 @@ def channel_saturation(
     xp: Any, design: Design, params: Mapping[str, Any], channel: str, x: Any
 ) -> Any:
     """Saturation curve of one channel applied to adstocked, scaled input ``x`` (..., period, geo)."""
-    g, at = _group_of(design.saturation_groups, design.index(channel))
-    return g.transform.apply(xp, x, **group_params(g, params, at))
+    transform, p = _saturation_of(design, params, channel)
+    return transform.apply(xp, x, **p)
 
 
 def channel_saturation_slope(
     design: Design, params: Mapping[str, Any], channel: str, x: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`channel_saturation` in NumPy and its derivative d/dx (the optimiser's gradients)."""
+    transform, p = _saturation_of(design, params, channel)
+    return transform.value_and_slope(x, **p)
+
+
+def _saturation_of(
+    design: Design, params: Mapping[str, Any], channel: str
+) -> tuple[Any, dict[str, Any]]:
+    """One channel's saturation transform and its parameters (broadcasting over a series)."""
     g, at = _group_of(design.saturation_groups, design.index(channel))
-    return g.transform.value_and_slope(x, **group_params(g, params, at))
+    return g.transform, group_params(g, params, at)
 
 
 # ---------------------------------------------------------------------- earned media
@@ -392,8 +400,7 @@ def simulate(
     units) supplies carry-over; by default the last ``max_lag - 1`` observed periods. With
     ``attribute=False`` the attribution of earned effects to their sources (a counterfactual per
     source: ~40% of a simulation of the 20-region demo brand) is skipped and ``via_earned`` is
-    all zeros:
-    for callers that only sum the direct effects, which already hold the earned channels'.
+    all zeros, for callers that only sum the direct effects (they hold the earned channels').
     """
     scale = design.input_scale  # (G, C)
     lag = design.max_lag

@@ -40,7 +40,8 @@ class Saturation(Transform):
         """The curve at ``x`` and its derivative d/dx (NumPy; the optimiser's gradients).
 
         By the complex step here (exact to rounding for any analytic curve); the built-in
-        curves override it with their closed forms, ~4× cheaper than complex arithmetic.
+        curves override it with their closed forms, cheaper than complex arithmetic (the
+        20-region demo's optimiser took half the time with them).
         """
         with np.errstate(all="ignore"):
             out = self.apply(np, x + 1e-30j, **params)
